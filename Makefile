@@ -1,0 +1,69 @@
+# stancewatch: `make run` and `make test` are the two set-up commands; everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint typecheck check train demo bench-ingest bench-classify \
+        bench-alert broker-start broker-stop clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v java >/dev/null || { echo "stancewatch: Java 17+ is required (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "stancewatch: Maven is required (apt-get install maven)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install stancewatch with its dev tools (idempotent)
+
+run: $(STAMP) ## start a local broker when none is configured and run every stage on deploy/feeds.yaml
+	$(BIN)/stancewatch run
+
+test: $(STAMP) ## every test: unit, integration (real broker, HTTP, SMTP) and model
+	bash deploy/test-setup.sh
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) ## only the tests that need no broker and no model
+	$(BIN)/python -m pytest -m "not integration and not model"
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP) ## mypy on the packages
+	$(BIN)/mypy
+
+check: lint typecheck ## lint and type-check
+
+train: $(STAMP) ## reproduce the committed classifier (about 30 minutes on 2 cores)
+	$(BIN)/stancewatch train
+
+demo: $(STAMP) ## offline demo: local broker, local feeds, baseline, all stages, alerts in the terminal
+	$(BIN)/stancewatch demo
+
+bench-ingest: $(STAMP) ## feeds/minute against 1,000 local feeds, next to a naive feedparser loop
+	$(BIN)/python -m benchmarks.bench_ingest
+
+bench-classify: $(STAMP) ## articles/s and sentences/s next to a naive zero-shot pipeline
+	$(BIN)/python -m benchmarks.bench_classify
+
+bench-alert: $(STAMP) ## article-to-alert latency through a real broker
+	$(BIN)/python -m benchmarks.bench_alert
+
+broker-start: $(STAMP) ## start the project's local Kafka broker
+	$(BIN)/stancewatch broker start
+
+broker-stop: $(STAMP) ## stop the project's local Kafka broker
+	$(BIN)/stancewatch broker stop
+
+clean: ## remove the virtual environment and caches (not the broker's jar cache)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

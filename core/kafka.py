@@ -1,0 +1,249 @@
+"""Kafka wiring: the only module that imports kafka-python.
+
+Stages talk to Kafka through three small objects:
+
+- ``Publisher``: idempotent producer (acks=all). ``publish_all`` sends and waits for every
+  acknowledgement, raising ``PublishError`` if any message was not acknowledged; callers write their own
+  state (seen ids, offsets) only after it returns.
+- ``Consumer``: a consumer group member with auto-commit off. ``poll_batch`` returns ``Record`` values;
+  ``commit`` commits the offsets after a batch's side effects were acknowledged (at-least-once).
+- ``DeadLetters``: routes a record that cannot be decoded or processed to the stage's dead-letter topic,
+  with the error, origin topic, partition and offset in headers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from core.messages import Message
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CONSUMING_STAGES = ("processors", "alerts")
+
+
+class PublishError(RuntimeError):
+    """At least one message was not acknowledged by the broker; nothing may be marked as sent."""
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names, all carrying the configured prefix."""
+
+    prefix: str = ""
+
+    @property
+    def articles(self) -> str:
+        return f"{self.prefix}articles"
+
+    @property
+    def stances(self) -> str:
+        return f"{self.prefix}stances"
+
+    @property
+    def alerts(self) -> str:
+        return f"{self.prefix}alerts"
+
+    def dlq(self, stage: str) -> str:
+        """Dead-letter topic of a consuming stage."""
+        return f"{self.prefix}{stage}.dlq"
+
+    def all(self) -> tuple[str, ...]:
+        return (self.articles, self.stances, self.alerts, *(self.dlq(s) for s in CONSUMING_STAGES))
+
+
+def bootstrap_of(settings: Settings) -> str:
+    """The bootstrap address: the configured cluster, or the project's local broker."""
+    return settings.kafka_bootstrap or f"{settings.broker_host}:{settings.broker_port}"
+
+
+def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]:
+    """Create the project's topics that do not exist yet; return the names created."""
+    topics = Topics(settings.topic_prefix)
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap or bootstrap_of(settings),
+        client_id=f"{settings.kafka_client_id}-admin",
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+    )
+    try:
+        existing = set(admin.list_topics())
+        wanted = [
+            NewTopic(name, settings.topic_partitions, settings.topic_replication)
+            for name in topics.all()
+            if name not in existing
+        ]
+        if not wanted:
+            return []
+        try:
+            admin.create_topics(wanted, validate_only=False)
+        except TopicAlreadyExistsError:
+            pass  # another instance created them between list and create
+        log.info("created topics %s", ", ".join(t.name for t in wanted))
+        return [t.name for t in wanted]
+    finally:
+        admin.close()
+
+
+class Publisher:
+    """Idempotent producer; ``publish_all`` returns only when every message is acknowledged."""
+
+    def __init__(self, settings: Settings, bootstrap: str | None = None, **overrides: Any) -> None:
+        config: dict[str, Any] = {
+            "bootstrap_servers": bootstrap or bootstrap_of(settings),
+            "client_id": f"{settings.kafka_client_id}-producer",
+            "acks": "all",
+            "enable_idempotence": True,
+            "linger_ms": 5,
+            "retries": 5,
+            "request_timeout_ms": settings.kafka_request_timeout_ms,
+            "max_block_ms": settings.kafka_request_timeout_ms,
+        }
+        config.update(overrides)
+        self._producer = KafkaProducer(**config)
+
+    def publish_all(
+        self,
+        topic: str,
+        messages: Sequence[Message],
+        headers: Sequence[tuple[str, bytes]] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        """Send every message keyed by ``message.key()`` and wait for all acknowledgements."""
+        self.send_raw(topic, [(m.key().encode(), m.encode()) for m in messages], headers, timeout)
+
+    def send_raw(
+        self,
+        topic: str,
+        items: Iterable[tuple[bytes | None, bytes | None]],
+        headers: Sequence[tuple[str, bytes]] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        """Send (key, value) pairs and wait for all acknowledgements, raising PublishError otherwise."""
+        try:
+            futures = [
+                self._producer.send(topic, key=k, value=v, headers=list(headers or [])) for k, v in items
+            ]
+            self._producer.flush(timeout=timeout)
+            for future in futures:
+                future.get(timeout=timeout)
+        except KafkaError as exc:
+            raise PublishError(f"publish to {topic} not acknowledged: {exc}") from exc
+
+    def close(self, timeout: float = 10.0) -> None:
+        try:
+            self._producer.close(timeout=timeout)
+        except KafkaError as exc:  # closing is best effort; unsent data was already reported
+            log.warning("producer close: %s", exc)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A consumed record, detached from kafka-python's types."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+    timestamp_ms: int
+
+
+class Consumer:
+    """A consumer-group member with manual commits (commit after the side effect: at-least-once)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        group_id: str,
+        topics: Sequence[str],
+        bootstrap: str | None = None,
+        **overrides: Any,
+    ) -> None:
+        config: dict[str, Any] = {
+            "bootstrap_servers": bootstrap or bootstrap_of(settings),
+            "client_id": f"{settings.kafka_client_id}-{group_id}",
+            "group_id": group_id,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "max_poll_records": 500,
+            "request_timeout_ms": max(settings.kafka_request_timeout_ms, 31_000),
+        }
+        config.update(overrides)
+        self.group_id = group_id
+        self._consumer = KafkaConsumer(**config)
+        self._consumer.subscribe(list(topics))
+
+    def poll_batch(self, max_records: int, timeout_ms: int) -> list[Record]:
+        """Return up to ``max_records`` records, waiting at most ``timeout_ms`` for the first."""
+        polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        records = [
+            Record(
+                topic=r.topic,
+                partition=r.partition,
+                offset=r.offset,
+                key=r.key,
+                value=r.value,
+                headers=tuple((h[0], h[1]) for h in (r.headers or [])),
+                timestamp_ms=r.timestamp,
+            )
+            for batch in polled.values()
+            for r in batch
+        ]
+        records.sort(key=lambda r: (r.topic, r.partition, r.offset))
+        return records
+
+    def commit(self, records: Sequence[Record]) -> None:
+        """Commit past the highest offset of each partition in ``records``."""
+        highest: dict[TopicPartition, int] = {}
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            highest[tp] = max(highest.get(tp, -1), r.offset)
+        if highest:
+            self._consumer.commit({tp: OffsetAndMetadata(o + 1, "", -1) for tp, o in highest.items()})
+
+    def lag(self) -> dict[tuple[str, int], int]:
+        """Records behind the end offset, per assigned (topic, partition)."""
+        assigned = list(self._consumer.assignment())
+        if not assigned:
+            return {}
+        ends = self._consumer.end_offsets(assigned)
+        return {
+            (tp.topic, tp.partition): max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned
+        }
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class DeadLetters:
+    """Routes records that cannot be handled to the stage's dead-letter topic."""
+
+    def __init__(self, publisher: Publisher, topics: Topics, stage: str) -> None:
+        self._publisher = publisher
+        self.topic = topics.dlq(stage)
+        self._stage = stage
+
+    def send(self, record: Record, error: str) -> None:
+        """Publish the record unchanged with the error in headers; raises PublishError if not acked."""
+        headers = [
+            *record.headers,
+            ("x-error", error.encode("utf-8", "replace")[:1000]),
+            ("x-stage", self._stage.encode()),
+            ("x-origin-topic", record.topic.encode()),
+            ("x-origin-partition", str(record.partition).encode()),
+            ("x-origin-offset", str(record.offset).encode()),
+        ]
+        log.warning(
+            "dead-lettered %s[%d]@%d to %s: %s", record.topic, record.partition, record.offset, self.topic, error
+        )
+        self._publisher.send_raw(self.topic, [(record.key, record.value)], headers)

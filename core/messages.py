@@ -1,0 +1,161 @@
+"""Typed, frozen, versioned messages that travel between the stages, and their JSON wire format.
+
+Every message carries ``schema_version``. ``decode(kind, raw)`` raises ``MessageError`` for bytes that are
+not UTF-8 JSON, do not validate, or carry a schema version this build does not read; consumers route
+such messages to their dead-letter topic with the error in headers (see ``core.kafka``).
+Keys are deterministic: an article by its id, a stance observation and an alert by ``COUNTRY:topic``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+COUNTRIES: tuple[str, ...] = ("US", "RU", "CN", "KR", "KP", "JP")
+Stance = Literal["support", "oppose", "neutral"]
+BaselineStance = Literal["support", "oppose", "neutral", "mixed"]
+AlertKind = Literal["reversal", "shift", "new_position", "reverted"]
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class MessageError(ValueError):
+    """A message could not be decoded: bad bytes, bad JSON, failed validation or unknown version."""
+
+
+class Message(BaseModel):
+    """Base of all wire messages: frozen, strict about unknown fields, versioned."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    SCHEMA_VERSION: ClassVar[int] = 1
+    schema_version: int = 1
+
+    def key(self) -> str:
+        raise NotImplementedError
+
+    def encode(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+
+def article_id(canonical: str) -> str:
+    """Stable id of an article: a short SHA-256 of its canonical URL or GUID."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+class Article(Message):
+    """One news item as published to the ``articles`` topic by the ingest stage."""
+
+    id: str
+    feed: str
+    url: str
+    title: str = ""
+    summary: str = ""
+    content: str = ""
+    published: UtcDatetime
+    fetched_at: UtcDatetime
+    language: str = ""
+    guid: str = ""
+    tags: tuple[str, ...] = ()
+
+    def key(self) -> str:
+        return self.id
+
+    @property
+    def text(self) -> str:
+        """The article body for classification: content when present, else the summary."""
+        return self.content or self.summary
+
+
+class StanceObservation(Message):
+    """One (country, topic, stance) read from one article, published to ``stances``."""
+
+    article_id: str
+    url: str = ""
+    title: str = ""
+    published: UtcDatetime
+    country: str
+    topic: str
+    stance: Stance
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: str
+    model_version: str
+    source: str = ""  # the article's domain, for corroboration across independent sources
+
+    def key(self) -> str:
+        return f"{self.country}:{self.topic}"
+
+
+class Evidence(BaseModel):
+    """A sentence that shows a stance, with where it came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    sentence: str
+    title: str = ""
+    url: str = ""
+    published: UtcDatetime | None = None
+    confidence: float | None = None
+
+
+class Alert(Message):
+    """A change of a country's position against the baseline, published to ``alerts``."""
+
+    id: str
+    kind: AlertKind
+    country: str
+    topic: str
+    baseline_stance: BaselineStance | None
+    new_stance: Stance
+    confidence: float = Field(ge=0.0, le=1.0)
+    evidence: tuple[Evidence, ...]
+    baseline_evidence: str = ""
+    detected_at: UtcDatetime
+
+    def key(self) -> str:
+        return f"{self.country}:{self.topic}"
+
+
+M = TypeVar("M", bound=Message)
+
+KINDS: dict[str, type[Message]] = {
+    "article": Article,
+    "stance": StanceObservation,
+    "alert": Alert,
+}
+
+
+def decode(model: type[M], raw: bytes | None) -> M:
+    """Decode wire bytes into ``model``; raise MessageError with a one-line reason."""
+    if raw is None:
+        raise MessageError("empty message value")
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MessageError(f"not UTF-8 JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MessageError(f"expected a JSON object, got {type(data).__name__}")
+    version = data.get("schema_version")
+    if version != model.SCHEMA_VERSION:
+        raise MessageError(
+            f"unknown schema_version {version!r} for {model.__name__} (this build reads {model.SCHEMA_VERSION})"
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise MessageError(f"invalid {model.__name__}: {where}: {first['msg']}") from None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

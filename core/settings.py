@@ -1,0 +1,133 @@
+"""The one settings object of stancewatch.
+
+Environment variables (prefix ``STANCEWATCH_``) and an optional ``.env`` file are read here and nowhere
+else. ``load_settings()`` validates everything once at start-up; a bad value raises ``SettingsError``
+whose message is one line naming the variable and the fix. The object is frozen and passed down
+explicitly. Secrets are ``SecretStr`` and never printed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "STANCEWATCH_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "stancewatch"
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "stancewatch"
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or invalid; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    """Every setting of stancewatch. The README's settings reference documents each field."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True, case_sensitive=False
+    )
+
+    # --- general ---------------------------------------------------------------------------------
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9308, ge=0, le=65535)
+
+    # --- Kafka -----------------------------------------------------------------------------------
+    # Empty: use (and start when needed) the project's local broker.
+    kafka_bootstrap: str = ""
+    topic_prefix: str = ""
+    topic_partitions: int = Field(default=3, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    kafka_client_id: str = "stancewatch"
+    kafka_request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    broker_host: str = "127.0.0.1"
+    broker_port: int = Field(default=19092, ge=1, le=65535)
+    broker_controller_port: int = Field(default=19093, ge=1, le=65535)
+    broker_heap: str = "512m"
+    kafka_version: str = "4.1.1"
+
+    # --- ingest ----------------------------------------------------------------------------------
+    feeds_file: Path = REPO_ROOT / "deploy" / "feeds.yaml"
+    user_agent: str = "stancewatch/0.1 (+https://example.invalid/stancewatch; news stance monitor)"
+    http_connect_timeout: float = Field(default=10.0, gt=0)
+    http_read_timeout: float = Field(default=30.0, gt=0)
+    max_body_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(default=5, ge=0)
+    poll_interval: float = Field(default=900.0, gt=0)
+    poll_min_interval: float = Field(default=300.0, gt=0)
+    poll_max_interval: float = Field(default=6 * 3600.0, gt=0)
+    poll_jitter: float = Field(default=30.0, ge=0)
+    host_min_gap: float = Field(default=1.0, ge=0)
+    host_concurrency: int = Field(default=2, ge=1)
+    fetch_concurrency: int = Field(default=32, ge=1)
+    failure_report_after: int = Field(default=3, ge=1)
+    dedup_title_days: int = Field(default=7, ge=1)
+
+    # --- processors (classifier) -----------------------------------------------------------------
+    # Empty: the model committed in processors/models (LoRA adapter over the packaged base).
+    model_path: str = ""
+    classify_batch_articles: int = Field(default=16, ge=1)
+    classify_batch_ms: int = Field(default=500, ge=1)
+    classify_min_confidence: float = Field(default=0.5, ge=0, le=1)
+
+    # --- alerts ----------------------------------------------------------------------------------
+    baseline_path: Path = Field(default_factory=lambda: _default_data_dir() / "baseline.yaml")
+    baseline_article: Path = REPO_ROOT.parent / "shared" / "seed" / "baseline-article.txt"
+    slack_webhook_url: SecretStr | None = None
+    webhook_url: SecretStr | None = None
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    email_from: str = ""
+    email_to: str = ""
+    email_subject: str = "[stancewatch] {kind}: {country} on {topic} now {new_stance}"
+    alerts_jsonl: Path | None = None
+    alerts_console: bool = True
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _bootstrap_shape(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            host, sep, port = part.rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port...], got {part!r}")
+        return value.strip()
+
+    @property
+    def uses_local_broker(self) -> bool:
+        """True when no external cluster is configured and the project's own broker is used."""
+        return not self.kafka_bootstrap
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings once; raise SettingsError with one line per first problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise SettingsError(
+            f"{ENV_PREFIX}{name.upper()}: {err['msg']} (fix the environment variable or .env entry)"
+        ) from None
+
+
+def from_context(ctx: object) -> Settings:
+    """The settings loaded by the CLI's root callback (``ctx`` is a click/typer context)."""
+    obj = ctx.find_root().obj  # type: ignore[attr-defined]
+    if not isinstance(obj, Settings):
+        raise RuntimeError("settings were not loaded by the stancewatch root command")
+    return obj

@@ -1,0 +1,3 @@
+from stancewatch.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""The ``stancewatch`` command: parses arguments, loads settings once and calls into the stages.
+
+Each stage contributes its commands through ``register(app)`` in its ``commands`` module; this module is
+the only place that imports more than one stage.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+import alerts.commands
+import ingest.commands
+import processors.commands
+from core.logs import configure
+from core.settings import SettingsError, load_settings
+from stancewatch import broker_commands, run_commands
+
+app = typer.Typer(
+    name="stancewatch",
+    help="Watch news feeds for changes in countries' Korea-policy stances against a baseline article.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Load and validate settings once; every command finds them in ``ctx.obj``."""
+    settings = load_settings()
+    configure(settings.log_level)
+    ctx.obj = settings
+
+
+for module in (broker_commands, run_commands, ingest.commands, processors.commands, alerts.commands):
+    module.register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as exc:
+        print(f"stancewatch: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)

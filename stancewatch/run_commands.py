@@ -1,0 +1,9 @@
+"""Commands: run_commands (registered by stancewatch.cli)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the stancewatch CLI."""
