@@ -12,7 +12,8 @@ def _value(registry, name: str, **labels: str) -> float | None:
 
 
 def _lag(registry, partition: str) -> float | None:
-    return _value(registry, "stancewatch_consumer_lag_records", group="g", topic="articles", partition=partition)
+    name = "stancewatch_consumer_lag_records"
+    return _value(registry, name, group="g", topic="articles", partition=partition)
 
 
 def test_consumer_lag_sets_and_drops_revoked_partitions() -> None:
