@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(default=32, ge=1)
     failure_report_after: int = Field(default=3, ge=1)
     dedup_title_days: int = Field(default=7, ge=1)
+    http_total_timeout: float = Field(default=60.0, gt=0)
+    poll_error_backoff: float = Field(default=300.0, ge=0)
+    poll_misfire_grace: float = Field(default=600.0, gt=0)
 
     # --- processors (classifier) -----------------------------------------------------------------
     # Empty: the model committed in processors/models (LoRA adapter over the packaged base).
@@ -81,6 +84,11 @@ class Settings(BaseSettings):
     classify_batch_articles: int = Field(default=16, ge=1)
     classify_batch_ms: int = Field(default=500, ge=1)
     classify_min_confidence: float = Field(default=0.5, ge=0, le=1)
+    # Extra alias / topic files merged over processors/countries.yaml and processors/topics.yaml.
+    countries_file: Path | None = None
+    topics_file: Path | None = None
+    classify_group: str = "stancewatch-processors"
+    classify_model_batch: int = Field(default=64, ge=1)  # sentence-pair queries per forward pass
 
     # --- alerts ----------------------------------------------------------------------------------
     baseline_path: Path = Field(default_factory=lambda: _default_data_dir() / "baseline.yaml")
@@ -97,6 +105,24 @@ class Settings(BaseSettings):
     email_subject: str = "[stancewatch] {kind}: {country} on {topic} now {new_stance}"
     alerts_jsonl: Path | None = None
     alerts_console: bool = True
+    smtp_ca_file: Path | None = None  # extra CA bundle to trust (a private relay's self-signed cert)
+    smtp_timeout: float = Field(default=15.0, gt=0)
+    alert_group: str = "stancewatch-alerts"
+    alert_state_db: Path | None = None  # default: DATA_DIR/alerts.sqlite3
+    alert_min_confidence: float = Field(default=0.5, ge=0, le=1)
+    alert_min_sources: int = Field(default=2, ge=1)
+    alert_window_hours: float = Field(default=72.0, gt=0)
+    alert_high_confidence: float = Field(default=0.9, ge=0, le=1)
+    alert_evidence_max: int = Field(default=5, ge=1, le=20)
+    # JSON: {"slack": {"countries": ["KP"], "topics": [], "kinds": ["reversal"]}, ...}; absent channel = all
+    alert_routes: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    digest_threshold: int = Field(default=5, ge=1)
+    digest_window_s: float = Field(default=60.0, gt=0)
+    slack_min_interval_s: float = Field(default=1.0, ge=0)
+    channel_timeout_s: float = Field(default=10.0, gt=0)
+    delivery_attempts: int = Field(default=8, ge=1)
+    delivery_backoff_s: float = Field(default=1.0, gt=0)
+    delivery_backoff_cap_s: float = Field(default=300.0, gt=0)
 
     @field_validator("kafka_bootstrap")
     @classmethod

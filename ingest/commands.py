@@ -1,9 +1,199 @@
-"""Command-line entry points of the ingest stage (registered by stancewatch.cli)."""
+"""Command-line entry points of the ingest stage (registered by stancewatch.cli).
+
+``stancewatch ingest`` runs the scheduler until SIGTERM/SIGINT; ``ingest --once`` polls each feed once
+and exits (non-zero, after one line, when the broker is unreachable); ``feed-check`` parses feeds and
+prints one line each without publishing anything.
+"""
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from prometheus_client import CollectorRegistry
+
+from core.kafka import Topics, bootstrap_of, ensure_topics
+from core.metrics import new_registry, serve
+from core.settings import Settings, from_context
+from ingest.feeds import Feed, FeedListError, feed_url, load_feeds
+from ingest.fetch import Fetcher
+from ingest.metrics import IngestMetrics
+from ingest.parse import parse_feed
+from ingest.poller import Poller, PollOutcome
+from ingest.publish import LazyPublisher
+from ingest.service import IngestService, run_once
+from ingest.state import State
+
+log = logging.getLogger(__name__)
+
+
+class IngestStartError(RuntimeError):
+    """Start-up cannot proceed (bad feed list, broker unreachable); the message is one line."""
+
+
+def feeds_or_fail(path: Path) -> tuple[Feed, ...]:
+    try:
+        return load_feeds(path)
+    except FeedListError as exc:
+        for problem in exc.problems:
+            typer.echo(f"stancewatch ingest: {exc.source}: {problem}", err=True)
+        raise typer.Exit(2) from None
+
+
+def broker_address(settings: Settings) -> str:
+    """The bootstrap address, starting the project's local broker when no cluster is configured; topics
+    are created when missing. Raises IngestStartError (one line) when the broker cannot be reached."""
+    bootstrap = bootstrap_of(settings)
+    try:
+        if settings.uses_local_broker:
+            from core.broker import LocalBroker
+
+            bootstrap = LocalBroker(settings).ensure_running()
+        ensure_topics(settings, bootstrap)
+    except Exception as exc:  # kafka-python / broker errors: all mean "no broker to publish to"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise IngestStartError(f"broker at {bootstrap} unreachable: {first}") from exc
+    return bootstrap
+
+
+@dataclass
+class Pipeline:
+    """The wired ingest objects of one process; ``close`` releases them."""
+
+    poller: Poller
+    publisher: LazyPublisher
+    fetcher: Fetcher
+    state: State
+
+    def close(self) -> None:
+        self.publisher.close()
+        self.fetcher.close()
+        self.state.close()
+
+
+def build_pipeline(settings: Settings, bootstrap: str, registry: CollectorRegistry) -> Pipeline:
+    state = State.in_data_dir(settings.data_dir)
+    fetcher = Fetcher(settings)
+    publisher = LazyPublisher(settings, bootstrap)
+    poller = Poller(settings, state, fetcher, publisher, Topics(settings.topic_prefix).articles,
+                    IngestMetrics(registry))  # fmt: skip
+    return Pipeline(poller, publisher, fetcher, state)
+
+
+def describe(outcome: PollOutcome) -> str:
+    text = f"{outcome.feed}: {outcome.result}"
+    if outcome.result == "ok":
+        text += f" entries={outcome.entries} published={outcome.published} duplicates={outcome.duplicates}"
+        text += " bozo=yes" if outcome.bozo else ""
+    if outcome.error and not outcome.ok:
+        text += f" ({outcome.error})"
+    if outcome.moved_to:
+        text += f" moved-permanently-to={outcome.moved_to}"
+    return text
+
+
+def ingest_once(
+    settings: Settings, feeds: tuple[Feed, ...], bootstrap: str, registry: CollectorRegistry
+) -> int:
+    """Poll each feed once; print one line per feed and a total; return the exit code."""
+    pipeline = build_pipeline(settings, bootstrap, registry)
+    try:
+        outcomes = run_once(pipeline.poller, feeds, settings.fetch_concurrency)
+    finally:
+        pipeline.close()
+    for outcome in outcomes:
+        typer.echo(describe(outcome))
+    published = sum(o.published for o in outcomes)
+    unsent = [o for o in outcomes if o.result == "publish_error"]
+    typer.echo(f"polled {len(outcomes)} feed(s): published {published} article(s) to "
+               f"{Topics(settings.topic_prefix).articles}")  # fmt: skip
+    if unsent:
+        typer.echo(f"stancewatch ingest: broker at {bootstrap} unreachable: {len(unsent)} feed(s) not "
+                   "published; their items go out on the next poll", err=True)  # fmt: skip
+        return 1
+    return 0
+
+
+def ingest_forever(
+    settings: Settings,
+    feeds: tuple[Feed, ...],
+    bootstrap: str,
+    registry: CollectorRegistry,
+    stop: threading.Event,
+) -> None:
+    """Run the scheduler until ``stop`` is set; in-flight polls finish and state is written first."""
+    pipeline = build_pipeline(settings, bootstrap, registry)
+    service = IngestService(pipeline.poller, feeds)
+    try:
+        service.start()
+        stop.wait()
+        log.info("ingest: stopping")
+    finally:
+        service.stop(wait=True)
+        pipeline.close()
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the stancewatch CLI."""
+
+    @app.command("ingest")
+    def ingest_command(
+        ctx: typer.Context,
+        once: Annotated[bool, typer.Option("--once", help="Poll each feed once, publish, exit.")] = False,
+        feeds: Annotated[
+            Path | None, typer.Option("--feeds", help="Feed list YAML (default: STANCEWATCH_FEEDS_FILE).")
+        ] = None,
+    ) -> None:
+        """Poll the feeds and publish new articles to the articles topic (until stopped, or --once)."""
+        settings = from_context(ctx)
+        feed_list = feeds_or_fail(feeds or settings.feeds_file)
+        try:
+            bootstrap = broker_address(settings)
+        except IngestStartError as exc:
+            typer.echo(f"stancewatch ingest: {exc}", err=True)
+            raise typer.Exit(1) from None
+        registry = new_registry()
+        if once:
+            raise typer.Exit(ingest_once(settings, feed_list, bootstrap, registry))
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        served = serve(registry, settings.metrics_host, settings.metrics_port)
+        try:
+            ingest_forever(settings, feed_list, bootstrap, registry, stop)
+        finally:
+            if served is not None:
+                served[0].shutdown()
+
+    @app.command("feed-check")
+    def feed_check_command(
+        ctx: typer.Context,
+        targets: Annotated[list[str], typer.Argument(help="Feed files or URLs.", metavar="PATH_OR_URL...")],
+    ) -> None:
+        """Fetch and parse feeds; one line each: entries, bozo, error. Publishes nothing."""
+        settings = from_context(ctx)
+        fetcher = Fetcher(settings)
+        try:
+            for target in targets:
+                typer.echo(check_one(fetcher, target))
+        finally:
+            fetcher.close()
+
+
+def check_one(fetcher: Fetcher, target: str) -> str:
+    """One line about one feed; never raises."""
+    try:
+        url = feed_url(target)
+        res = fetcher.fetch(url)
+        if not res.succeeded:
+            return f"{target}: entries=0 bozo=no error={res.kind}: {res.error}"
+        parsed = parse_feed(res.body, res.headers, res.url)
+        bozo = f"yes ({parsed.bozo_reason})" if parsed.bozo else "no"
+        return f"{target}: entries={len(parsed.entries)} bozo={bozo} error=none"
+    except Exception as exc:  # never crash on one bad feed
+        return f"{target}: entries=0 bozo=no error={type(exc).__name__}: {exc}"

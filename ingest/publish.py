@@ -1,0 +1,43 @@
+"""The ingest stage's side of publishing: a Kafka publisher created on first use.
+
+Creating ``core.kafka.Publisher`` connects to the broker; with the broker down that raises. Deferring it
+to the first ``publish_all`` makes "broker down" an ordinary failed publish (the poller keeps its seen
+state unwritten and retries later) instead of a crash, and lets a later poll reconnect.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from core.kafka import Publisher, PublishError
+from core.messages import Article
+from core.settings import Settings
+
+
+class LazyPublisher:
+    """``publish_all`` with (re)connection on demand; raises PublishError when not acknowledged."""
+
+    def __init__(self, settings: Settings, bootstrap: str) -> None:
+        self.settings = settings
+        self.bootstrap = bootstrap
+        self._lock = threading.Lock()
+        self._publisher: Publisher | None = None
+
+    def _get(self) -> Publisher:
+        with self._lock:
+            if self._publisher is None:
+                try:
+                    self._publisher = Publisher(self.settings, self.bootstrap)
+                except Exception as exc:  # kafka-python raises its own errors here (e.g. no brokers)
+                    raise PublishError(f"cannot connect to the broker at {self.bootstrap}: {exc}") from exc
+            return self._publisher
+
+    def publish_all(self, topic: str, messages: Sequence[Article]) -> None:
+        self._get().publish_all(topic, messages, timeout=self.settings.kafka_request_timeout_ms / 1000)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._publisher is not None:
+                self._publisher.close()
+                self._publisher = None
