@@ -1,0 +1,115 @@
+"""Candidate (country, topic) pairs per sentence (pure).
+
+A sentence is a candidate for (country, topic) when the country is one of its actors and the topic is
+cued in it. Which pairs to ask the model about decides most of the pipeline's speed (the naive way asks
+every country about every topic for every sentence) and much of its precision.
+
+- Actors: countries mentioned by an alias that is not merely the target of an action ("sanctions
+  against North Korea", "pressure on Russia", and what is coordinated with such a target: "toward Japan
+  and South Korea"). The first actor is the sentence's subject.
+- Carry-over: a sentence with no country mention at all ("The ministry said the drills must stop.")
+  takes the subject of the sentence before it (one step, or two through a sentence that itself carried).
+- Topics: the topic cues of the sentence (weak cues only when the topic's participants are mentioned in
+  the sentence, its neighbours or the title). A sentence with actors but no cue takes the cued topics
+  of the sentence before it ("... THAAD ... . China's envoy called for a halt of deployment.").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from processors.lexicon import Lexicon, Mention
+
+# A mention right after one of these words is the target of an action, not an actor.
+_TARGET_BEFORE = re.compile(
+    r"(?:\b(?:on|against|toward|towards|at|into|upon)\s+(?:the\s+)?)$",
+    re.IGNORECASE,
+)
+_COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&)\s*)+(?:the\s+)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Ask the model whether sentence ``index`` shows ``country``'s stance on ``topic``."""
+
+    index: int
+    country: str
+    topic: str
+    carried: bool = False  # the country or the topic came from the sentence before
+
+
+@dataclass(frozen=True)
+class SentenceView:
+    """What one sentence mentions: all countries, its actors (subject first) and its cued topics."""
+
+    mentioned: tuple[str, ...]
+    actors: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+def _dedupe(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
+    """Countries in ``mentions`` that act in ``sentence`` (targets dropped), in order."""
+    out: list[str] = []
+    previous_target: Mention | None = None
+    for m in mentions:
+        before = sentence[: m.start]
+        is_target = bool(_TARGET_BEFORE.search(before[-40:]))
+        if not is_target and previous_target is not None:
+            is_target = bool(_COORDINATION.match(sentence[previous_target.end : m.start]))
+        if is_target:
+            previous_target = m
+        else:
+            previous_target = None
+            out.append(m.country)
+    return _dedupe(out)
+
+
+def views(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[SentenceView]:
+    """The mentions, actors and cued topics of every sentence (cue windows include the neighbours)."""
+    mentions = [lexicon.mentions(s) for s in sentences]
+    title_countries = {m.country for m in lexicon.mentions(title)} if title else set()
+    out: list[SentenceView] = []
+    for i, sentence in enumerate(sentences):
+        in_view = set(title_countries)
+        for j in (i - 1, i, i + 1):
+            if 0 <= j < len(sentences):
+                in_view.update(m.country for m in mentions[j])
+        out.append(
+            SentenceView(
+                mentioned=_dedupe([m.country for m in mentions[i]]),
+                actors=actors(sentence, mentions[i]),
+                topics=lexicon.cues(sentence, in_view),
+            )
+        )
+    return out
+
+
+def candidates(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[Candidate]:
+    """Every candidate pair of every sentence, in sentence order, without duplicates."""
+    seen = views(sentences, lexicon, title)
+    out: list[Candidate] = []
+    carried_subject: list[str | None] = []
+    depth = [0] * len(seen)
+    for i, view in enumerate(seen):
+        countries: tuple[str, ...] = view.actors
+        country_carried = False
+        if not view.mentioned and i > 0:
+            prev = seen[i - 1]
+            subject = prev.actors[0] if prev.actors else carried_subject[i - 1]
+            if subject is not None and depth[i - 1] < 2:
+                countries, country_carried = (subject,), True
+                depth[i] = depth[i - 1] + 1
+        carried_subject.append(countries[0] if country_carried else None)
+        topics, topic_carried = view.topics, False
+        if not topics and countries and i > 0 and seen[i - 1].topics:
+            topics, topic_carried = seen[i - 1].topics, True
+        for country in countries:
+            for topic in topics:
+                out.append(Candidate(i, country, topic, carried=country_carried or topic_carried))
+    return out

@@ -1,0 +1,211 @@
+"""The classifier's vocabulary: countries with their aliases, and topics with their cue words.
+
+``load_lexicon(countries_file, topics_file)`` reads the files the project ships (processors/countries.yaml,
+processors/topics.yaml): a user's countries file adds aliases to the shipped ones, a user's topics
+file replaces the shipped topics (the model builds its hypotheses from the same file). A bad file raises
+``LexiconError`` with one line naming the file and the problem. Matching (``Lexicon.mentions``, ``Lexicon.cues``) is pure.
+
+Alias matching is case-sensitive on whole words ("US" never matches "us"); the leftmost, longest alias
+wins; names listed under ``ignore`` (newspapers, seas) are masked first. Cue matching is
+case-insensitive at a word start; cues of five letters or more also match longer words ("sanction" ->
+"sanctions", "denucleari" -> "denuclearization"), shorter ones only with an inflection ("war" -> "wars",
+never "warn"). A topic's ``weak_cues`` count only when all its ``participants`` are mentioned in the
+window the caller passes (a sentence and its neighbours): "talks" is about US-North Korea diplomacy only
+when both are in view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+COUNTRIES_FILE = PACKAGE_DIR / "countries.yaml"
+TOPICS_FILE = PACKAGE_DIR / "topics.yaml"
+
+
+class LexiconError(ValueError):
+    """A countries or topics file is unreadable or malformed; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    description: str
+    support: str
+    oppose: str
+    cues: tuple[str, ...]
+    weak_cues: tuple[str, ...] = ()
+    participants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One alias found in a text: which country, where, and the words used."""
+
+    country: str
+    start: int
+    end: int
+    text: str
+
+
+def _alias_pattern(aliases: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(set(aliases), key=len, reverse=True)
+    body = "|".join(re.escape(a) for a in ordered)
+    # Whole words: no letter/digit before, none after (a possessive 's or a hyphen may follow).
+    return re.compile(rf"(?<![\w.])(?:{body})(?![\w])" if body else r"(?!x)x")
+
+
+def _cue_regex(cue: str) -> str:
+    tail = r"\w*" if len(cue) >= 5 else r"(?:s|es|ed|ing)?"
+    end = "" if not cue[-1].isalnum() else rf"{tail}\b"
+    return rf"\b{re.escape(cue)}{end}"
+
+
+def _cue_pattern(cues: Sequence[str]) -> re.Pattern[str] | None:
+    if not cues:
+        return None
+    return re.compile("|".join(_cue_regex(c) for c in cues), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    countries: tuple[Country, ...]
+    topics: tuple[Topic, ...]
+    ignore: tuple[str, ...] = ()
+    _alias_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _ignore_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _alias_owner: dict[str, str] = field(init=False, repr=False, compare=False)
+    _cue_res: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        owner: dict[str, str] = {}
+        for country in self.countries:
+            for alias in country.aliases:
+                owner.setdefault(alias, country.code)
+        set_ = object.__setattr__
+        set_(self, "_alias_owner", owner)
+        set_(self, "_alias_re", _alias_pattern(owner))
+        set_(self, "_ignore_re", _alias_pattern(self.ignore) if self.ignore else None)
+        set_(
+            self,
+            "_cue_res",
+            {t.id: (_cue_pattern(t.cues), _cue_pattern(t.weak_cues)) for t in self.topics},
+        )
+
+    @property
+    def country_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.countries)
+
+    @property
+    def topic_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.topics)
+
+    def country(self, code: str) -> Country:
+        return next(c for c in self.countries if c.code == code)
+
+    def topic(self, topic_id: str) -> Topic:
+        return next(t for t in self.topics if t.id == topic_id)
+
+    def mentions(self, text: str) -> tuple[Mention, ...]:
+        """Country mentions in ``text``, in order of appearance."""
+        if self._ignore_re is not None:
+            text = self._ignore_re.sub(lambda m: " " * len(m.group(0)), text)
+        return tuple(
+            Mention(self._alias_owner[m.group(0)], m.start(), m.end(), m.group(0))
+            for m in self._alias_re.finditer(text)
+        )
+
+    def cues(self, text: str, in_view: frozenset[str] | set[str] = frozenset()) -> tuple[str, ...]:
+        """Topics cued in ``text``; weak cues count only when all participants are in ``in_view``."""
+        found: list[str] = []
+        for topic in self.topics:
+            strong, weak = self._cue_res[topic.id]
+            if (strong is not None and strong.search(text)) or (
+                weak is not None and set(topic.participants) <= set(in_view) and weak.search(text) is not None
+            ):
+                found.append(topic.id)
+        return tuple(found)
+
+
+def _read_yaml(path: Path) -> Mapping[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LexiconError(f"{path}: no such file") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise LexiconError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _strings(path: Path, where: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise LexiconError(f"{path}: {where}: expected a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def load_countries(extra: Path | None = None) -> tuple[tuple[Country, ...], tuple[str, ...]]:
+    """The shipped countries with ``extra``'s aliases merged in; returns (countries, ignore list)."""
+    merged: dict[str, Country] = {}
+    ignore: list[str] = []
+    for path in filter(None, (COUNTRIES_FILE, extra)):
+        data = _read_yaml(path)
+        ignore.extend(_strings(path, "ignore", data.get("ignore")))
+        entries = data.get("countries") or {}
+        if not isinstance(entries, dict):
+            raise LexiconError(f"{path}: countries: expected a mapping of country code to entry")
+        for code, entry in entries.items():
+            if not isinstance(entry, dict):
+                raise LexiconError(f"{path}: countries.{code}: expected a mapping with name and aliases")
+            aliases = _strings(path, f"countries.{code}.aliases", entry.get("aliases"))
+            old = merged.get(str(code))
+            name = entry.get("name") or (old.name if old else str(code))
+            merged[str(code)] = Country(str(code), str(name), (*(old.aliases if old else ()), *aliases))
+    return tuple(merged.values()), tuple(ignore)
+
+
+def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
+    """The topics of ``path`` (default: the shipped file). A user's topic file replaces the shipped one,
+    as it does for the model's hypotheses: copy processors/topics.yaml and add to it."""
+    merged: dict[str, Topic] = {}
+    path = path or TOPICS_FILE
+    entries = _read_yaml(path).get("topics")
+    if not isinstance(entries, dict):
+        raise LexiconError(f"{path}: topics: expected a mapping of topic id to entry")
+    for tid, entry in entries.items():
+        where = f"topics.{tid}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("description"), str):
+            raise LexiconError(f"{path}: {where}: expected a mapping with at least a description")
+        merged[str(tid)] = Topic(
+            id=str(tid),
+            description=entry["description"],
+            support=str(entry.get("support") or f"favours {entry['description']}"),
+            oppose=str(entry.get("oppose") or f"opposes {entry['description']}"),
+            cues=_strings(path, f"{where}.cues", entry.get("cues")),
+            weak_cues=_strings(path, f"{where}.weak_cues", entry.get("weak_cues")),
+            participants=_strings(path, f"{where}.participants", entry.get("participants")),
+        )
+    return tuple(merged.values())
+
+
+def load_lexicon(countries_file: Path | None = None, topics_file: Path | None = None) -> Lexicon:
+    countries, ignore = load_countries(countries_file)
+    return Lexicon(countries=countries, topics=load_topics(topics_file), ignore=ignore)

@@ -1,0 +1,67 @@
+from pathlib import Path
+
+import pytest
+
+from processors.lexicon import LexiconError, load_lexicon
+
+
+@pytest.fixture(scope="module")
+def lexicon():  # type: ignore[no-untyped-def]
+    return load_lexicon()
+
+
+def codes(lexicon, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [m.country for m in lexicon.mentions(text)]
+
+
+def test_names_demonyms_and_metonyms(lexicon) -> None:  # type: ignore[no-untyped-def]
+    text = "The Kremlin and the White House disagree; Beijing, Tokyo and the Blue House watch Pyongyang."
+    assert codes(lexicon, text) == ["RU", "US", "CN", "JP", "KR", "KP"]
+
+
+def test_leaders_ministers_and_state_media(lexicon) -> None:  # type: ignore[no-untyped-def]
+    text = "Lavrov, Wang Yi, Kishida, Yoon Suk Yeol, Kim Yo Jong, Blinken and KCNA; Xinhua cited TASS."
+    assert codes(lexicon, text) == ["RU", "CN", "JP", "KR", "KP", "US", "KP", "CN", "RU"]
+
+
+def test_longest_alias_wins_and_possessives(lexicon) -> None:  # type: ignore[no-untyped-def]
+    ms = lexicon.mentions("North Korean officials met South Korea's envoy and the Russian Foreign Ministry.")
+    assert [(m.country, m.text) for m in ms] == [
+        ("KP", "North Korean"),
+        ("KR", "South Korea"),
+        ("RU", "Russian"),
+    ]
+
+
+def test_word_boundaries_and_case(lexicon) -> None:  # type: ignore[no-untyped-def]
+    # "us" is a pronoun, "Chinaware" and "Abernathy" are other words, "U.S.-led" is the US.
+    assert codes(lexicon, "Let us buy Chinaware from Abernathy. U.S.-led drills began.") == ["US"]
+
+
+def test_ignored_names_are_not_governments(lexicon) -> None:  # type: ignore[no-untyped-def]
+    assert codes(lexicon, "The Washington Post reported from the Sea of Japan.") == []
+
+
+def test_cues_weak_cues_need_participants(lexicon) -> None:  # type: ignore[no-untyped-def]
+    assert "sanctions" in lexicon.cues("They want tougher sanctions.")
+    assert "denuclearization" in lexicon.cues("They demand denuclearization now.")
+    # "talks" alone is about US-North Korea diplomacy only when both are in view
+    assert "us_dprk_diplomacy" not in lexicon.cues("They favour talks.", {"US"})
+    assert "us_dprk_diplomacy" in lexicon.cues("They favour talks.", {"US", "KP"})
+    # short cues only with an inflection: "war" is not "warn"
+    assert "military_strike" not in lexicon.cues("They warn Pyongyang.", {"KP"})
+    assert "military_strike" in lexicon.cues("They fear wars.", {"KP"})
+
+
+def test_user_file_extends_aliases(tmp_path: Path) -> None:
+    extra = tmp_path / "more.yaml"
+    extra.write_text("countries:\n  RU:\n    aliases: [Smolenskaya Square]\n", encoding="utf-8")
+    lexicon = load_lexicon(countries_file=extra)
+    assert [m.country for m in lexicon.mentions("Smolenskaya Square and Moscow")] == ["RU", "RU"]
+
+
+def test_bad_file_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("countries:\n  RU:\n    aliases: Moscow\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"bad.yaml: countries.RU.aliases: expected a list"):
+        load_lexicon(countries_file=bad)
