@@ -1,9 +1,111 @@
-"""Command-line entry points of the alerts stage (registered by stancewatch.cli)."""
+"""Command-line entry points of the alerts stage (registered by stancewatch.cli).
+
+``alert`` runs the stage; ``notify-test`` sends a sample alert through every configured channel.
+"""
 
 from __future__ import annotations
 
+import signal
+import sys
+import time
+from types import FrameType
+
 import typer
+
+from alerts import baseline as baseline_setup
+from alerts import notifiers
+from alerts.channels import Outcome, redact
+from alerts.runtime import AlertRuntime, retry_policy
+from alerts.sample import sample_alert
+from core import metrics as core_metrics
+from core.baseline import BaselineError
+from core.kafka import PublishError, bootstrap_of
+from core.settings import Settings, SettingsError, from_context
+
+
+def _bootstrap(settings: Settings) -> str:
+    if settings.uses_local_broker:
+        from core.broker import LocalBroker
+
+        return LocalBroker(settings).ensure_running()
+    return bootstrap_of(settings)
+
+
+def alert_command(ctx: typer.Context) -> None:
+    """Run the alert stage: consume stances, compare with the baseline, publish and deliver alerts."""
+    settings = from_context(ctx)
+    try:
+        baseline = baseline_setup.ensure(settings.baseline_path, settings.baseline_article)
+        channels = notifiers.build(settings)
+    except (BaselineError, SettingsError) as exc:
+        print(f"stancewatch alert: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    registry = core_metrics.new_registry()
+    runtime = AlertRuntime(settings, baseline, _bootstrap(settings), registry, channels)
+    core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        runtime.stop_event.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    print(
+        f"stancewatch alert: {len(baseline.positions)} baseline positions; channels: "
+        f"{', '.join(channels) or 'none'}",
+        file=sys.stderr,
+    )
+    try:
+        runtime.run()
+    except PublishError as exc:
+        print(f"stancewatch alert: {redact(str(exc), notifiers.secrets_of(settings))}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    finally:
+        runtime.close()
+
+
+def send_with_retries(notifier: notifiers.Notifier, settings: Settings, attempts: int = 3) -> Outcome:
+    """Send the sample alert, retrying transient failures a few times within the policy's backoff."""
+    policy = retry_policy(settings)
+    alert = sample_alert()
+    outcome = notifier.send(alert)
+    tries = 1
+    while not outcome.ok and outcome.transient and tries < min(attempts, policy.attempts):
+        time.sleep(min(policy.delay(tries, outcome.retry_after), 5.0))
+        outcome = notifier.send(alert)
+        tries += 1
+    return outcome
+
+
+def notify_test_command(ctx: typer.Context) -> None:
+    """Send a sample alert through every configured channel; exit 0 only if all delivered it."""
+    settings = from_context(ctx)
+    try:
+        channels = notifiers.build(settings, console=settings.alerts_console)
+    except SettingsError as exc:
+        print(f"stancewatch notify-test: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if not channels:
+        print(
+            "stancewatch notify-test: no channel configured (set STANCEWATCH_SLACK_WEBHOOK_URL, "
+            "STANCEWATCH_WEBHOOK_URL, STANCEWATCH_SMTP_HOST with STANCEWATCH_EMAIL_FROM/TO, "
+            "STANCEWATCH_ALERTS_JSONL or STANCEWATCH_ALERTS_CONSOLE=true)",
+            file=sys.stderr,
+        )
+        raise typer.Exit(2)
+    secrets = notifiers.secrets_of(settings)
+    failed = 0
+    for name, notifier in channels.items():
+        outcome = send_with_retries(notifier, settings)
+        notifier.close()
+        if outcome.ok:
+            print(f"{name}: delivered", file=sys.stderr)
+        else:
+            failed += 1
+            print(f"{name}: FAILED: {redact(outcome.error, secrets)}", file=sys.stderr)
+    raise typer.Exit(1 if failed else 0)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the stancewatch CLI."""
+    app.command("alert")(alert_command)
+    app.command("notify-test")(notify_test_command)

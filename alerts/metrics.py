@@ -1,0 +1,54 @@
+"""Prometheus metrics of the alerts stage, built against an injected registry.
+
+Labels are low-cardinality: channel, kind, outcome/reason - never URLs, ids or secrets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from core.metrics import PREFIX
+
+
+@dataclass(frozen=True)
+class AlertMetrics:
+    observations: Counter
+    skipped: Counter
+    alerts: Counter
+    dead_letters: Counter
+    sends: Counter
+    send_seconds: Histogram
+    outbox_pending: Gauge
+    lag: Gauge
+
+    @classmethod
+    def build(cls, registry: CollectorRegistry) -> AlertMetrics:
+        p = PREFIX + "alerts_"
+        return cls(
+            observations=Counter(
+                p + "observations_total", "Stance observations folded in", registry=registry
+            ),
+            skipped=Counter(
+                p + "observations_skipped_total",
+                "Observations skipped (already processed)",
+                ["reason"],
+                registry=registry,
+            ),
+            alerts=Counter(p + "fired_total", "Alerts fired by kind", ["kind"], registry=registry),
+            dead_letters=Counter(p + "dead_letters_total", "Records sent to the DLQ", registry=registry),
+            sends=Counter(
+                p + "sends_total",
+                "Channel sends by outcome (ok, retry, failed) and reason",
+                ["channel", "outcome", "reason"],
+                registry=registry,
+            ),
+            send_seconds=Histogram(
+                p + "send_duration_seconds", "Time of one channel send", ["channel"], registry=registry
+            ),
+            outbox_pending=Gauge(
+                p + "outbox_pending", "Pending outbox rows per channel", ["channel"], registry=registry
+            ),
+            lag=Gauge(p + "consumer_lag_records", "Records behind on stances", registry=registry),
+        )

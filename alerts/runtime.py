@@ -1,0 +1,106 @@
+"""Builds a running alert stage from settings: store, consumer, publisher, dispatcher thread.
+
+Used by ``stancewatch alert`` and by ``stancewatch replay`` (which drives ``stage.poll_once`` itself).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry
+
+from alerts import notifiers, route
+from alerts.channels import Notifier
+from alerts.dispatch import Dispatcher
+from alerts.metrics import AlertMetrics
+from alerts.outbox import Outbox
+from alerts.service import AlertStage
+from alerts.state import Store, connect, db_path
+from core.baseline import Baseline
+from core.kafka import Consumer, DeadLetters, Publisher, Topics, ensure_topics
+from core.messages import Alert
+from core.retry import RetryPolicy
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DIGEST_HOLD_S = 10.0
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        attempts=settings.delivery_attempts,
+        base=settings.delivery_backoff_s,
+        cap=settings.delivery_backoff_cap_s,
+    )
+
+
+@dataclass
+class AlertRuntime:
+    """Everything ``stancewatch alert`` runs, started and stopped together."""
+
+    settings: Settings
+    baseline: Baseline
+    bootstrap: str
+    registry: CollectorRegistry
+    channels: Mapping[str, Notifier]
+    group_id: str | None = None
+    on_alert: Callable[[Alert], None] = lambda alert: None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        route.validate(s.alert_routes, list(notifiers.CHANNELS))
+        ensure_topics(s, self.bootstrap)
+        self.metrics = AlertMetrics.build(self.registry)
+        self.store = Store(db_path(s))
+        self.dispatcher = Dispatcher(
+            Outbox(connect(db_path(s))),
+            self.channels,
+            retry_policy(s),
+            self.metrics,
+            secrets=notifiers.secrets_of(s),
+            digest_threshold=s.digest_threshold,
+            digest_window=s.digest_window_s,
+            digest_hold=min(DIGEST_HOLD_S, s.digest_window_s),
+        )
+        topics = Topics(s.topic_prefix)
+        self.publisher = Publisher(s, self.bootstrap)
+        self.consumer = Consumer(s, self.group_id or s.alert_group, [topics.stances], self.bootstrap)
+        self.stage = AlertStage(
+            settings=s,
+            baseline=self.baseline,
+            store=self.store,
+            consumer=self.consumer,
+            publisher=self.publisher,
+            dead_letters=DeadLetters(self.publisher, topics, "alerts"),
+            metrics=self.metrics,
+            channels=list(self.channels),
+            routes=s.alert_routes,
+            on_enqueued=self.dispatcher.wake.set,
+            on_alert=self.on_alert,
+        )
+        self._thread = threading.Thread(
+            target=self.dispatcher.run, args=(self.stop_event,), name="alerts-dispatch", daemon=True
+        )
+
+    def start_dispatcher(self) -> None:
+        self._thread.start()
+
+    def run(self) -> None:
+        """Consume until ``stop_event`` is set (the dispatcher runs in its own thread meanwhile)."""
+        self.start_dispatcher()
+        self.stage.run(self.stop_event)
+
+    def close(self) -> None:
+        self.stop_event.set()
+        self.dispatcher.wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+        self.consumer.close()
+        self.publisher.close()
+        self.dispatcher.close()
+        self.store.close()

@@ -1,0 +1,159 @@
+"""Persistent detector state: one SQLite file (under ``settings.data_dir`` by default).
+
+Holds the per-``COUNTRY:topic`` detector state, the ids of observations already folded in (so a restart
+that re-reads uncommitted records repeats nothing), and - in the same file, so one local transaction
+covers both - the outbox of pending sends (see ``alerts.outbox``). ``Store.commit_batch`` writes a
+batch's state, processed ids and outbox rows atomically; the consumer commits its Kafka offsets only
+after it returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from alerts import outbox
+from alerts.detect import Candidate, PairState
+from core.messages import Alert, StanceObservation
+from core.settings import Settings
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pair_state (key TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS processed (obs_id TEXT PRIMARY KEY, at REAL NOT NULL);
+"""
+
+PROCESSED_KEEP_S = 30 * 86400.0
+
+
+def db_path(settings: Settings) -> Path:
+    return settings.alert_state_db or settings.data_dir / "alerts.sqlite3"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating) the store with WAL, so the consumer and the dispatcher can share the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.executescript(SCHEMA + outbox.SCHEMA)
+    return conn
+
+
+def observation_id(obs: StanceObservation) -> str:
+    return hashlib.sha256(obs.encode()).hexdigest()[:32]
+
+
+def encode_state(state: PairState) -> str:
+    return json.dumps(
+        {
+            "current": state.current,
+            "alerted": list(state.alerted),
+            "sequence": state.sequence,
+            "last_seen": state.last_seen.isoformat() if state.last_seen else None,
+            "candidates": [
+                {
+                    "stance": c.stance,
+                    "source": c.source,
+                    "published": c.published.isoformat(),
+                    "confidence": c.confidence,
+                    "sentence": c.sentence,
+                    "title": c.title,
+                    "url": c.url,
+                }
+                for c in state.candidates
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode_state(raw: str) -> PairState:
+    data = json.loads(raw)
+    return PairState(
+        current=data["current"],
+        alerted=tuple(data["alerted"]),
+        sequence=int(data["sequence"]),
+        last_seen=datetime.fromisoformat(data["last_seen"]) if data.get("last_seen") else None,
+        candidates=tuple(
+            Candidate(**{**c, "published": datetime.fromisoformat(c["published"])})
+            for c in data["candidates"]
+        ),
+    )
+
+
+class Store:
+    """The consumer side of the SQLite file: pair state, processed ids, and enqueuing to the outbox."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = connect(path)
+        self._lock = threading.Lock()
+
+    def states(self, keys: Iterable[str]) -> dict[str, PairState]:
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, PairState] = {}
+        with self._lock:
+            for key in keys:
+                row = self._conn.execute("SELECT state FROM pair_state WHERE key=?", (key,)).fetchone()
+                out[key] = decode_state(row[0]) if row else PairState()
+        return out
+
+    def processed(self, obs_ids: Sequence[str]) -> set[str]:
+        with self._lock:
+            found: set[str] = set()
+            for i in range(0, len(obs_ids), 500):
+                chunk = obs_ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(f"SELECT obs_id FROM processed WHERE obs_id IN ({marks})", chunk)
+                found.update(r[0] for r in rows)
+            return found
+
+    def commit_batch(
+        self,
+        states: Mapping[str, PairState],
+        obs_ids: Sequence[str],
+        alerts: Sequence[tuple[Alert, Sequence[str]]],
+        now: float | None = None,
+    ) -> int:
+        """Atomically save states, mark observations processed and enqueue (alert, channels) rows.
+
+        Returns the number of outbox rows inserted (an alert id already enqueued is not enqueued again).
+        """
+        at = time.time() if now is None else now
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO pair_state(key, state) VALUES (?, ?)",
+                    [(k, encode_state(s)) for k, s in states.items()],
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO processed(obs_id, at) VALUES (?, ?)", [(i, at) for i in obs_ids]
+                )
+                inserted = sum(outbox.enqueue(conn, alert, channels, at) for alert, channels in alerts)
+                conn.execute("DELETE FROM processed WHERE at < ?", (at - PROCESSED_KEEP_S,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return inserted
+
+    def pair_states(self) -> dict[str, PairState]:
+        with self._lock:
+            return {k: decode_state(s) for k, s in self._conn.execute("SELECT key, state FROM pair_state")}
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def window_of(hours: float) -> timedelta:
+    return timedelta(hours=hours)
