@@ -66,8 +66,9 @@ def _source_layout() -> tuple[dict[str, str], dict[str, list[str]]]:
             continue
         field = re.match(r"^    ([a-z_][a-z0-9_]*)\s*:", line)
         if field and field.group(1) in Settings.model_fields:
+            trailing = re.search(r"\)?\s+# (.+)$", line)  # a comment after the field on the same line
             sections[field.group(1)] = section
-            comments[field.group(1)] = pending
+            comments[field.group(1)] = [*pending, *([trailing.group(1)] if trailing else [])]
         pending = []
     return sections, comments
 
