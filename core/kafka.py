@@ -13,6 +13,7 @@ Stages talk to Kafka through three small objects:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,29 @@ def bootstrap_of(settings: Settings) -> str:
     return settings.kafka_bootstrap or f"{settings.broker_host}:{settings.broker_port}"
 
 
+def cluster_answers(bootstrap: str, timeout_ms: int = 5_000) -> str | None:
+    """One metadata round trip to ``bootstrap``; None when the cluster answered, else the error text.
+
+    Used by ``core.broker`` to tell a started broker from one that is still booting or gone.
+    """
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            client_id="stancewatch-probe",
+            request_timeout_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
+        )
+    except KafkaError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    try:
+        admin.list_topics()
+        return None
+    except KafkaError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        admin.close()
+
+
 def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]:
     """Create the project's topics that do not exist yet; return the names created."""
     topics = Topics(settings.topic_prefix)
@@ -83,10 +107,9 @@ def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]
         ]
         if not wanted:
             return []
-        try:
+        # another instance may create them between list and create
+        with contextlib.suppress(TopicAlreadyExistsError):
             admin.create_topics(wanted, validate_only=False)
-        except TopicAlreadyExistsError:
-            pass  # another instance created them between list and create
         log.info("created topics %s", ", ".join(t.name for t in wanted))
         return [t.name for t in wanted]
     finally:
@@ -217,9 +240,7 @@ class Consumer:
         if not assigned:
             return {}
         ends = self._consumer.end_offsets(assigned)
-        return {
-            (tp.topic, tp.partition): max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned
-        }
+        return {(tp.topic, tp.partition): max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned}
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
@@ -244,6 +265,11 @@ class DeadLetters:
             ("x-origin-offset", str(record.offset).encode()),
         ]
         log.warning(
-            "dead-lettered %s[%d]@%d to %s: %s", record.topic, record.partition, record.offset, self.topic, error
+            "dead-lettered %s[%d]@%d to %s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            self.topic,
+            error,
         )
         self._publisher.send_raw(self.topic, [(record.key, record.value)], headers)
