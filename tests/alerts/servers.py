@@ -52,7 +52,7 @@ def http_receiver(*script: tuple[int, dict[str, str], float]) -> Iterator[Receiv
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with lock:
                 rec.received.append(Received(self.path, body, time.monotonic()))
@@ -133,7 +133,7 @@ def smtp_server(
     box = Mailbox()
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             if box.reply:
                 return box.reply
             box.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))

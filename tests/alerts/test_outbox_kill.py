@@ -40,7 +40,7 @@ def test_kill_mid_delivery_then_restart_delivers(tmp_path: Path) -> None:
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT status FROM outbox").fetchall() == [("pending",)]
         second = worker(db, rec.url())
-        out, err = second.communicate(timeout=60)
+        _out, err = second.communicate(timeout=60)
         assert second.returncode == 0, err[-2000:]
         got = rec.wait_for(2)
     assert len(got) == 2 and got[1].json()["id"] == "kill-test" == got[0].json()["id"]
