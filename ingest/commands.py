@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from prometheus_client import CollectorRegistry
 
-from core.kafka import Topics, bootstrap_of, ensure_topics
+from core.kafka import Topics, bootstrap_of, cluster_answers, ensure_topics
 from core.metrics import new_registry, serve
 from core.settings import Settings, from_context
 from ingest.feeds import Feed, FeedListError, feed_url, load_feeds
@@ -54,7 +54,20 @@ def broker_address(settings: Settings) -> str:
             from core.broker import LocalBroker
 
             bootstrap = LocalBroker(settings).ensure_running()
+        # One quiet probe first: kafka-python logs every refused connection while it retries, and the
+        # operator should read one line, ours.
+        kafka_log = logging.getLogger("kafka")
+        level = kafka_log.level
+        kafka_log.setLevel(logging.CRITICAL)
+        try:
+            problem = cluster_answers(bootstrap, settings.kafka_request_timeout_ms)
+        finally:
+            kafka_log.setLevel(level)
+        if problem:
+            raise IngestStartError(f"broker at {bootstrap} unreachable: {problem}")
         ensure_topics(settings, bootstrap)
+    except IngestStartError:
+        raise
     except Exception as exc:  # kafka-python / broker errors: all mean "no broker to publish to"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise IngestStartError(f"broker at {bootstrap} unreachable: {first}") from exc

@@ -103,7 +103,7 @@ def detail_text(value: str, detail: Mapping[str, Any] | None) -> str:
 
 def _when(entry: Mapping[str, Any]) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        parsed = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)  # no feedparser aliasing
         if parsed:
             try:
                 return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)

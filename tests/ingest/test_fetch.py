@@ -23,7 +23,9 @@ MIB = 1024 * 1024
 
 @pytest.fixture
 def fetcher(make_settings: Callable[..., Settings]) -> Iterator[Fetcher]:
-    f = Fetcher(make_settings(http_read_timeout=0.5, http_total_timeout=2.0, max_body_bytes=MIB, max_redirects=4))
+    f = Fetcher(
+        make_settings(http_read_timeout=0.5, http_total_timeout=2.0, max_body_bytes=MIB, max_redirects=4)
+    )
     yield f
     f.close()
 

@@ -41,7 +41,9 @@ def test_atom_text_title_and_content() -> None:
 
 
 def test_ttl_language_and_headers_lowercased() -> None:
-    parsed = parse_feed(rss(items(2), ttl=60), {"Content-Type": "application/rss+xml", "Content-Language": "fr"})
+    parsed = parse_feed(
+        rss(items(2), ttl=60), {"Content-Type": "application/rss+xml", "Content-Language": "fr"}
+    )
     assert parsed.ttl_seconds == 3600 and parsed.language == "fr" and len(parsed.entries) == 2
 
 
