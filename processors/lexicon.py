@@ -3,7 +3,8 @@
 ``load_lexicon(countries_file, topics_file)`` reads the files the project ships (processors/countries.yaml,
 processors/topics.yaml): a user's countries file adds aliases to the shipped ones, a user's topics
 file replaces the shipped topics (the model builds its hypotheses from the same file). A bad file raises
-``LexiconError`` with one line naming the file and the problem. Matching (``Lexicon.mentions``, ``Lexicon.cues``) is pure.
+``LexiconError`` with one line naming the file and the problem. Matching (``Lexicon.mentions``,
+``Lexicon.cues``) is pure.
 
 Alias matching is case-sensitive on whole words ("US" never matches "us"); the leftmost, longest alias
 wins; names listed under ``ignore`` (newspapers, seas) are masked first. Cue matching is

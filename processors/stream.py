@@ -1,0 +1,207 @@
+"""The processors stage on Kafka: ``articles`` in, ``stances`` out (``stancewatch classify-stream``).
+
+One loop, one consumer-group member:
+
+1. collect up to ``classify_batch_articles`` records, waiting at most ``classify_batch_ms`` in all;
+2. decode each as an ``Article``; a record that does not decode is a poison message and goes to the
+   dead-letter topic (``processors.dlq``) with the error in its headers;
+3. classify the batch's articles in one pass; if that fails, each article alone, and an article that
+   still fails goes to the dead-letter topic;
+4. publish a ``StanceObservation`` per (article, country, topic) to ``stances`` keyed ``COUNTRY:topic``
+   and wait for every acknowledgement (retrying with backoff under ``RetryPolicy``);
+5. only then commit the batch's offsets.
+
+So a crash or a rebalance between 4 and 5 redelivers the batch (at-least-once, never a gap). When the
+broker does not acknowledge after the retries, ``run`` raises ``PublishError`` and the command exits
+non-zero without committing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from core.kafka import PublishError, Record
+from core.messages import Article, MessageError, StanceObservation, decode
+from core.retry import RetryPolicy
+from processors.metrics import ProcessorMetrics
+from processors.pipeline import ArticleStances, Classifier, Document
+
+log = logging.getLogger(__name__)
+
+
+class ConsumerLike(Protocol):
+    group_id: str
+
+    def poll_batch(self, max_records: int, timeout_ms: int) -> list[Record]: ...
+    def commit(self, records: Sequence[Record]) -> None: ...
+    def lag(self) -> dict[tuple[str, int], int]: ...
+
+
+class PublisherLike(Protocol):
+    def publish_all(self, topic: str, messages: Sequence[StanceObservation]) -> None: ...
+
+
+class DeadLettersLike(Protocol):
+    def send(self, record: Record, error: str) -> None: ...
+
+
+def source_of(url: str) -> str:
+    """The article's domain without a leading www (for corroboration across sources)."""
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def observations(article: Article, result: ArticleStances, model_version: str) -> list[StanceObservation]:
+    return [
+        StanceObservation(
+            article_id=article.id,
+            url=article.url,
+            title=article.title,
+            published=article.published,
+            country=s.country,
+            topic=s.topic,
+            stance=s.stance,  # type: ignore[arg-type]
+            confidence=s.confidence,
+            evidence=s.sentence,
+            model_version=model_version,
+            source=source_of(article.url),
+        )
+        for s in result.stances
+    ]
+
+
+def document_of(article: Article) -> Document:
+    return Document(article.id, article.text or article.title, article.title)
+
+
+@dataclass
+class BatchOutcome:
+    records: int = 0
+    articles: int = 0
+    dead_lettered: int = 0
+    published: int = 0
+
+
+class StanceStream:
+    def __init__(
+        self,
+        classifier: Classifier,
+        consumer: ConsumerLike,
+        publisher: PublisherLike,
+        dead_letters: DeadLettersLike,
+        stances_topic: str,
+        metrics: ProcessorMetrics,
+        batch_articles: int,
+        batch_ms: int,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.classifier = classifier
+        self.consumer = consumer
+        self.publisher = publisher
+        self.dead_letters = dead_letters
+        self.stances_topic = stances_topic
+        self.metrics = metrics
+        self.batch_articles = batch_articles
+        self.batch_ms = batch_ms
+        self.retry = retry or RetryPolicy(attempts=6, base=0.5, cap=30.0)
+        self.sleep = sleep
+
+    def collect(self, stop: threading.Event) -> list[Record]:
+        """Up to ``batch_articles`` records, waiting at most ``batch_ms`` in all (less when it is full)."""
+        deadline = time.monotonic() + self.batch_ms / 1000
+        records: list[Record] = []
+        while len(records) < self.batch_articles and not stop.is_set():
+            remaining = int((deadline - time.monotonic()) * 1000)
+            if remaining <= 0:
+                break
+            records.extend(self.consumer.poll_batch(self.batch_articles - len(records), remaining))
+        return records
+
+    def _classify(
+        self, articles: list[tuple[Record, Article]]
+    ) -> list[tuple[Record, Article, ArticleStances]]:
+        docs = [document_of(a) for _, a in articles]
+        try:
+            results = self.classifier.classify(docs)
+            return [(r, a, res) for (r, a), res in zip(articles, results, strict=True)]
+        except Exception as exc:  # a model failure: find the article that causes it, keep the others
+            log.warning("batch of %d failed to classify (%s); retrying one by one", len(docs), exc)
+        out = []
+        for (record, article), doc in zip(articles, docs, strict=True):
+            try:
+                out.append((record, article, self.classifier.classify_one(doc)))
+            except Exception as exc:
+                self.metrics.dead_letters.labels("classify").inc()
+                self.dead_letters.send(record, f"classify failed: {type(exc).__name__}: {exc}")
+        return out
+
+    def _publish(self, messages: list[StanceObservation]) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.publisher.publish_all(self.stances_topic, messages)
+                return
+            except PublishError as exc:
+                self.metrics.publish_failures.inc()
+                if self.retry.gives_up(attempt):
+                    raise
+                wait = self.retry.delay(attempt)
+                log.warning("stances not acknowledged (%s); retry %d in %.1fs", exc, attempt, wait)
+                self.sleep(wait)
+
+    def handle(self, records: Sequence[Record]) -> BatchOutcome:
+        """Process one batch end to end and commit it; raises PublishError when the broker is lost."""
+        outcome = BatchOutcome(records=len(records))
+        articles: list[tuple[Record, Article]] = []
+        for record in records:
+            try:
+                articles.append((record, decode(Article, record.value)))
+            except MessageError as exc:
+                self.metrics.dead_letters.labels("decode").inc()
+                self.dead_letters.send(record, str(exc))
+                outcome.dead_lettered += 1
+        started = time.perf_counter()
+        classified = self._classify(articles) if articles else []
+        outcome.dead_lettered += len(articles) - len(classified)
+        messages: list[StanceObservation] = []
+        for _, article, result in classified:
+            messages.extend(observations(article, result, self.classifier.version))
+            self.metrics.sentences.inc(result.sentences)
+        if articles:
+            self.metrics.batch_seconds.observe(time.perf_counter() - started)
+            self.metrics.batch_articles.observe(len(articles))
+            self.metrics.batch_queries.observe(sum(res.queries for _, _, res in classified))
+        if messages:
+            self._publish(messages)
+        self.consumer.commit(records)  # only after every stance (and dead letter) was acknowledged
+        self.metrics.articles.inc(len(classified))
+        for m in messages:
+            self.metrics.observations.labels(m.country, m.topic, m.stance).inc()
+        outcome.articles, outcome.published = len(classified), len(messages)
+        return outcome
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until ``stop`` is set; the batch in hand is finished and committed first."""
+        while not stop.is_set():
+            records = self.collect(stop)
+            if records:
+                outcome = self.handle(records)
+                log.info(
+                    "batch: %d records, %d articles, %d stances, %d dead-lettered",
+                    outcome.records,
+                    outcome.articles,
+                    outcome.published,
+                    outcome.dead_lettered,
+                )
+            try:
+                self.metrics.lag.update(self.consumer.group_id, self.consumer.lag())
+            except Exception as exc:  # lag is diagnostics only; never stop the stage for it
+                log.debug("lag unavailable: %s", exc)

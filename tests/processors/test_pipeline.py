@@ -1,0 +1,70 @@
+import pytest
+
+from processors.lexicon import load_lexicon
+from processors.pipeline import Classifier, Document, stance_dicts
+from tests.processors.fakes import FakeModel
+
+
+@pytest.fixture(scope="module")
+def lexicon():  # type: ignore[no-untyped-def]
+    return load_lexicon()
+
+
+def test_stances_with_evidence_and_conflict(lexicon) -> None:  # type: ignore[no-untyped-def]
+    model = FakeModel()
+    text = (
+        "Russia strongly opposes new sanctions on North Korea. "
+        "Later Russia said it could support some sanctions. "
+        "The weather in Seoul was fine."
+    )
+    (result,) = Classifier(model, lexicon, min_confidence=0.5).classify([Document("a", text)])
+    assert result.sentences == 3
+    (pair,) = [s for s in result.stances if s.country == "RU"]
+    assert (pair.country, pair.topic, pair.stance, pair.confidence) == ("RU", "sanctions", "oppose", 0.9)
+    assert pair.sentence.startswith("Russia strongly opposes")
+    (row,) = [r for r in stance_dicts(result) if r["country"] == "RU"]
+    assert row["evidence"] == pair.sentence
+    assert row["conflicting"] == [
+        {
+            "stance": "support",
+            "confidence": 0.7,
+            "evidence": "Later Russia said it could support some sanctions.",
+        }
+    ]
+
+
+def test_one_model_call_for_many_documents_in_order(lexicon) -> None:  # type: ignore[no-untyped-def]
+    model = FakeModel()
+    docs = [
+        Document("1", "Tokyo supports the THAAD deployment."),
+        Document("2", "Nothing about any country here."),
+        Document("3", "Beijing opposes the THAAD deployment."),
+    ]
+    results = Classifier(model, lexicon).classify(docs)
+    assert len(model.calls) == 1
+    assert [r.id for r in results] == ["1", "2", "3"]
+    assert [[(s.country, s.stance) for s in r.stances] for r in results] == [
+        [("JP", "support")],
+        [],
+        [("CN", "oppose")],
+    ]
+    assert results[1].queries == 0
+
+
+def test_context_is_given_only_to_carried_candidates(lexicon) -> None:  # type: ignore[no-untyped-def]
+    model = FakeModel()
+    text = (
+        "Lavrov spoke in Moscow about the drills. He said Russia will oppose the drills. "
+        "It opposes the drills."
+    )
+    Classifier(model, lexicon).classify([Document("x", text)])
+    by_sentence = {q.sentence: q.context for q in model.calls[0]}
+    assert by_sentence["He said Russia will oppose the drills."] == ""
+    assert by_sentence["It opposes the drills."] == "He said Russia will oppose the drills."
+
+
+def test_below_threshold_is_left_out(lexicon) -> None:  # type: ignore[no-untyped-def]
+    (result,) = Classifier(FakeModel(), lexicon, min_confidence=0.8).classify(
+        [Document("a", "Japan opposes sanctions.")]
+    )
+    assert result.stances == ()
