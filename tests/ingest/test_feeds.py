@@ -24,8 +24,11 @@ def test_valid_list_with_local_paths(tmp_path: Path) -> None:
     with pytest.raises(FeedListError) as err:  # c and b are the same local file
         load_feeds(path)
     assert any("duplicate url" in p for p in err.value.problems)
-    path = write(tmp_path, "feeds:\n  - {name: a, url: 'https://a.example.com/rss', interval: 600, tags: [k]}\n"
-                 "  - {name: b, url: local.xml}\n")  # fmt: skip
+    path = write(
+        tmp_path,
+        "feeds:\n  - {name: a, url: 'https://a.example.com/rss', interval: 600, tags: [k]}\n"
+        "  - {name: b, url: local.xml}\n",
+    )
     feeds = load_feeds(path)
     assert feeds[0].interval == 600.0 and feeds[0].tags == ("k",)
     assert feeds[1].url == (tmp_path / "local.xml").as_uri() and feeds[1].is_local

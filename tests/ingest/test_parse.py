@@ -7,7 +7,10 @@ from tests.ingest.server import items, rss
 
 
 def test_html_to_text() -> None:
-    html = "<p>Seoul  and\n<b>Tokyo</b></p><p>agree&nbsp;&amp; sign</p><script>var x = 1;</script><style>p{}</style>"
+    html = (
+        "<p>Seoul  and\n<b>Tokyo</b></p><p>agree&nbsp;&amp; sign</p><script>var x = 1;</script>"
+        "<style>p{}</style>"
+    )
     assert html_to_text(html) == "Seoul and Tokyo agree & sign"
     assert html_to_text("a<br/>b") == "a b"
     assert html_to_text("  plain\t text  ") == "plain text"

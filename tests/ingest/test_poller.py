@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -214,4 +215,4 @@ def test_host_gate_limits_concurrency(rig: Rig) -> None:
         t.join()
     starts.sort()
     assert peak[0] == 2
-    assert all(b - a >= 0.045 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a >= 0.045 for a, b in itertools.pairwise(starts))

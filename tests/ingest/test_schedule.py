@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from ingest.schedule import Bounds, cache_lifetime, error_delay, parse_retry_after, success_delay
@@ -46,7 +47,7 @@ def test_retry_after_forms() -> None:
 def test_errors_back_off_linearly_up_to_the_cap() -> None:
     delays = [error_delay(B, None, n, None) for n in range(1, 8)]
     assert delays[:4] == [1200, 1500, 1800, 2100]
-    assert all(b - a == 300 for a, b in zip(delays, delays[1:], strict=False))
+    assert all(b - a == 300 for a, b in itertools.pairwise(delays))
     assert error_delay(B, None, 1000, None) == 21600  # slower and slower, never dropped
 
 

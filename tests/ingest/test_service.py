@@ -24,8 +24,10 @@ def build(settings: Settings, publisher: ListPublisher) -> Poller:
 
 
 def test_scheduler_polls_each_feed_repeatedly_and_stops(make_settings: Callable[..., Settings]) -> None:
-    settings = make_settings(poll_interval=0.3, poll_min_interval=0.2, poll_max_interval=1.0, poll_jitter=0.05,
-                             poll_error_backoff=0.0, host_min_gap=0.0)  # fmt: skip
+    settings = make_settings(
+        poll_interval=0.3, poll_min_interval=0.2, poll_max_interval=1.0, poll_jitter=0.05,
+        poll_error_backoff=0.0, host_min_gap=0.0,
+    )  # fmt: skip
     counter = {"n": 0}
 
     def fresh(_h: object) -> tuple[int, dict[str, str], bytes]:
@@ -69,10 +71,8 @@ def test_run_once_polls_every_feed(make_settings: Callable[..., Settings]) -> No
     settings = make_settings(host_min_gap=0.0)
     publisher = ListPublisher()
     poller = build(settings, publisher)
-    routes = {
-        f"/f{i}": (lambda i=i: lambda _h: (200, RSS_HEADERS, rss(items(3, prefix=f"f{i}"))))()
-        for i in range(8)
-    }
+    bodies = {f"/f{i}": rss(items(3, prefix=f"f{i}")) for i in range(8)}
+    routes = {path: (lambda h: (200, RSS_HEADERS, bodies[h.path])) for path in bodies}
     with serve(routes) as srv:
         outcomes = run_once(poller, [Feed(f"f{i}", srv.url(f"/f{i}")) for i in range(8)], concurrency=4)
     assert [o.feed for o in outcomes] == [f"f{i}" for i in range(8)]
