@@ -7,7 +7,7 @@ A route gets the request handler and returns (status, headers, body); it may sle
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +19,7 @@ Route = Callable[[BaseHTTPRequestHandler], Response]
 @dataclass
 class Server:
     base: str
-    routes: dict[str, Route]
+    routes: Mapping[str, Route]
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
@@ -30,7 +30,7 @@ class Server:
 
 
 @contextmanager
-def serve(routes: dict[str, Route]) -> Iterator[Server]:
+def serve(routes: Mapping[str, Route]) -> Iterator[Server]:
     state: dict[str, Server] = {}
 
     class Handler(BaseHTTPRequestHandler):

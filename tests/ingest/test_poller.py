@@ -165,7 +165,7 @@ def test_failures_back_off_linearly_are_reported_and_retried(
     assert rig.metric("stancewatch_feed_consecutive_failures", feed="e") == 4
     reports = [r for r in caplog.records if "failed polls in a row" in r.getMessage()]
     assert len(reports) == 3  # from failure_report_after (2) on, every failure is reported
-    assert rig.poller().state.feed("e", srv.url("/e")).next_poll == rig.clock[0] + delays[-1]
+    assert rig.poller().state.feed("e", srv.url("/e")).next_poll == rig.clock[0] + (delays[-1] or 0)
 
 
 def test_retry_after_sets_the_next_poll(rig: Rig) -> None:
