@@ -98,6 +98,10 @@ class Dispatcher:
         why = "gave up after retries" if outcome.transient else "permanent failure"
         log.error("%s: %s failed (%s): %s", channel, what, why, error)
 
+    def pending(self) -> int:
+        """Rows still waiting for delivery (for any channel)."""
+        return sum(n for (_, status), n in self._outbox.counts().items() if status == "pending")
+
     def _gauge(self) -> None:
         counts = self._outbox.counts()
         for channel in self._notifiers:

@@ -1,0 +1,131 @@
+"""stancewatch replay: timeline parsing, scoring, and a run through the real broker and both stages
+(the processors stage with a keyword fake model in place of the transformer)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from alerts.channels.jsonl import JsonlNotifier
+from core.messages import Alert, Evidence, decode
+from stancewatch import replay
+from stancewatch.replay_score import Label, score
+
+from .helpers import T0, baseline
+
+
+def write_timeline(path: Path, rows: Sequence[dict[str, object]]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n", encoding="utf-8")
+    return path
+
+
+def test_timeline_orders_by_date_and_counts_undated_and_bad(tmp_path: Path) -> None:
+    rows = [
+        {"id": "b", "text": "x", "date": "2019-03-01"},
+        {"id": "a", "text": "x", "date": "2018-05"},
+        {"id": "u", "text": "x", "date": None},
+        {"id": "c", "text": "x", "date": "2018-05-01"},
+        {"text": "no id"},
+    ]
+    path = write_timeline(tmp_path / "t.jsonl", rows)
+    skip = replay.load_timeline(path)
+    assert [a.id for a in skip.articles] == ["a", "c", "b"]
+    assert (skip.undated, skip.bad) == (1, 2)
+    assert skip.articles[0].published == skip.articles[0].fetched_at
+    last = replay.load_timeline(path, "last")
+    assert [a.id for a in last.articles][-1] == "u"
+    assert last.articles[-1].published > last.articles[-2].published
+
+
+def _alert(kind: str, country: str, topic: str, new: str, url: str) -> Alert:
+    return Alert(
+        id=f"{kind}{country}{topic}{new}",
+        kind=kind,  # type: ignore[arg-type]
+        country=country,
+        topic=topic,
+        baseline_stance="oppose",
+        new_stance=new,  # type: ignore[arg-type]
+        confidence=0.9,
+        evidence=(Evidence(sentence="s", url=url),),
+        detected_at=T0,
+    )
+
+
+def test_score_precision_and_recall() -> None:
+    labels = [
+        Label("1", "https://a.example/1", "RU", "sanctions", "support", "true"),
+        Label("2", "https://a.example/2", "RU", "sanctions", "support", "true"),
+        Label("3", "https://a.example/3", "CN", "thaad", "neutral", "true"),
+        Label("4", "https://a.example/4", "US", "thaad", "support", "false"),
+    ]
+    alerts = [
+        _alert("reversal", "RU", "sanctions", "support", "http://www.a.example/1/"),
+        _alert("reversal", "US", "thaad", "oppose", "https://a.example/4"),  # label not changed: false
+        _alert("new_position", "JP", "thaad", "support", "https://a.example/9"),  # kind not scored
+    ]
+    s = score(alerts, labels)
+    assert (s.alerts, s.true_positives) == (2, 1)
+    assert s.precision == 0.5
+    assert s.event_recall == 0.5 and s.label_recall == pytest.approx(2 / 3)
+    assert s.missed == (("CN", "thaad", "neutral"),)
+
+
+class KeywordModel:
+    """'<country> ... opposes|supports ... sanctions' -> that stance with high confidence."""
+
+    version = "keyword-test"
+
+    def predict(self, queries, batch_size: int = 32):  # type: ignore[no-untyped-def]
+        from processors.model import StanceScores
+
+        out = []
+        for q in queries:
+            text = q.sentence.lower()
+            if q.topic != "sanctions" or "sanction" not in text or q.country != "RU":
+                out.append(StanceScores(0.02, 0.02, 0.02, 0.94))
+            elif "welcome" in text:
+                out.append(StanceScores(0.94, 0.02, 0.02, 0.02))
+            elif "reject" in text:
+                out.append(StanceScores(0.02, 0.94, 0.02, 0.02))
+            else:
+                out.append(StanceScores(0.1, 0.1, 0.7, 0.1))
+        return out
+
+
+@pytest.mark.integration
+def test_replay_through_broker_and_both_stages(
+    kafka_bootstrap: str, make_settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import processors.commands
+
+    monkeypatch.setattr(processors.commands, "load_model", lambda settings: KeywordModel())
+    rows = [  # made-up texts; out of order on purpose
+        {
+            "id": "n3",
+            "date": "2020-03-01",
+            "url": "https://c.example/3",
+            "text": "Russia rejects new sanctions.",
+        },
+        {
+            "id": "n1",
+            "date": "2020-01-01",
+            "url": "https://a.example/1",
+            "text": "Russia welcomes sanctions.",
+        },
+        {"id": "n2", "date": "2020-02-01", "url": "https://b.example/2", "text": "Japan hosts a trade fair."},
+        {"id": "n0", "date": None, "text": "Russia welcomes sanctions again."},
+    ]
+    timeline = replay.load_timeline(write_timeline(tmp_path / "t.jsonl", rows))
+    out = tmp_path / "alerts.jsonl"
+    settings = replay.replay_settings(make_settings(kafka_bootstrap=kafka_bootstrap), tmp_path / "state", out)
+    base = baseline(("RU", "sanctions", "oppose"))
+    fired = replay.run(settings, timeline, base, {"jsonl": JsonlNotifier(out)}, Console(stderr=True), 300)
+    assert [(a.kind, a.new_stance) for a in fired] == [("reversal", "support"), ("reverted", "oppose")]
+    assert fired[0].detected_at.year == 2020 and fired[0].detected_at.month == 1  # article time
+    assert fired[1].detected_at.month == 3
+    written = [decode(Alert, line.encode()) for line in out.read_text().splitlines()]
+    assert [a.id for a in written] == [a.id for a in fired]
