@@ -22,7 +22,7 @@ from rich.console import Console
 
 from core import baseline as baseline_file
 from core.settings import Settings, from_context
-from processors import baseline_build
+from processors import baseline_build, model_commands
 from processors.batch import BatchCounts, classify_lines
 from processors.evaluate import EvaluationError, Triple, load_gold, load_predictions, score
 from processors.lexicon import LexiconError, load_lexicon
@@ -180,3 +180,4 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate)
     app.command("classify-stream")(classify_stream)
     app.add_typer(baseline_app, name="baseline")
+    model_commands.register(app)  # train, model export (the model engineer's commands)
