@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -121,7 +122,7 @@ def _content(entry: Mapping[str, Any]) -> str:
     return max(texts, key=len, default="")
 
 
-def _entry(raw: Mapping[str, Any], feed_language: str) -> Entry:
+def _entry(raw: Mapping[str, Any], feed_language: str, base_url: str) -> Entry:
     title = detail_text(str(raw.get("title") or ""), raw.get("title_detail"))
     summary = detail_text(str(raw.get("summary") or ""), raw.get("summary_detail"))
     content = _content(raw)
@@ -134,13 +135,19 @@ def _entry(raw: Mapping[str, Any], feed_language: str) -> Entry:
             break
     return Entry(
         guid=str(raw.get("id") or "").strip(),
-        link=str(raw.get("link") or "").strip(),
+        link=_absolute(str(raw.get("link") or "").strip(), base_url),
         title=title,
         summary=summary,
         content=content,
         published=_when(raw),
         language=(language or feed_language).strip().lower(),
     )
+
+
+def _absolute(link: str, base_url: str) -> str:
+    if link and base_url.startswith(("http://", "https://")) and "://" not in link:
+        return urljoin(base_url, link)
+    return link
 
 
 def _ttl(feed: Mapping[str, Any]) -> float | None:
@@ -151,8 +158,8 @@ def _ttl(feed: Mapping[str, Any]) -> float | None:
 def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str = "") -> ParsedFeed:
     """Parse feed bytes; ``headers`` are the response headers (lower-cased here for feedparser)."""
     lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
-    if url and lowered:
-        lowered.setdefault("content-location", url)
+    # No Content-Location from the request URL: feedparser would resolve GUIDs against it, and a GUID
+    # must not change when a feed moves. Relative links are resolved below instead.
     try:
         # Without HTTP headers (local files) feedparser must not be told there was a response, else it
         # flags every file as bozo for lacking a Content-Type.
@@ -167,7 +174,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str] | None = None, url: str =
     dropped = 0
     for raw in result.get("entries") or []:
         try:
-            entry = _entry(raw, language)
+            entry = _entry(raw, language, url)
         except Exception:  # one odd entry must not cost the others
             dropped += 1
             continue

@@ -85,3 +85,11 @@ def test_every_shared_feed_document_parses(shared_dir: Path) -> None:
     for path in real:
         assert parse_feed(path.read_bytes()).entries, path.name
     assert len(files) > 100 and entries > 500
+
+
+def test_guid_does_not_depend_on_the_feed_url_and_relative_links_resolve() -> None:
+    body = rss([{"title": "x", "guid": "item-1", "link": "/news/1"}])
+    a = parse_feed(body, {"content-type": "application/rss+xml"}, "https://a.test/feed").entries[0]
+    b = parse_feed(body, {"content-type": "application/rss+xml"}, "https://b.test/rss").entries[0]
+    assert a.guid == b.guid == "item-1"
+    assert a.link == "https://a.test/news/1"
