@@ -73,13 +73,13 @@ def alert_lines(alert: Alert) -> Text:
 
 
 def status_line(counts: Counts, phase: str, started: float, stages: dict[str, StageProcess]) -> Text:
-    running = ", ".join(
-        f"{name} {'up' if proc.exit_code() is None else f'exited {proc.exit_code()}'}"
+    running = " ".join(
+        f"{name}:{'up' if proc.exit_code() is None else f'exit {proc.exit_code()}'}"
         for name, proc in stages.items()
     )
     return Text.assemble(
-        ("stancewatch demo ", "bold"),
-        f"{time.monotonic() - started:5.0f}s | {phase} | ",
+        (f"{time.monotonic() - started:4.0f}s ", "bold"),
+        f"{phase} | ",
         (f"articles {counts.articles}", "cyan"),
         " | ",
         (f"stances {counts.stances}", "cyan"),
@@ -117,6 +117,8 @@ class Demo:
             ok = self._run()
             return 0 if ok else 1
         except DemoError as exc:
+            if not self.console.is_terminal:
+                self.console.line()  # the live line of a non-terminal run ends without a newline
             self.console.print(f"[red]stancewatch demo: {escape(str(exc))}[/red]")
             return 1
         except KeyboardInterrupt:
@@ -194,7 +196,7 @@ class Demo:
         baseline_args = ("baseline", "build", article, "-o", target)
         self._stage(*STAGES[0], common).start()
         baseline = self._stage("baseline", baseline_args, common).start()
-        phase = "building the baseline from the article"
+        phase = "building baseline"
         try:
             with Live(console=self.console, refresh_per_second=4, transient=False) as live:
                 while time.monotonic() < deadline:
@@ -204,7 +206,7 @@ class Demo:
                         for name, args in STAGES[1:]:
                             self._stage(name, args, common).start()
                         self._print_metrics(live)
-                        phase = "watching for alerts"
+                        phase = "watching"
                     self._check_alive(skip=("baseline",))
                     for record in watcher.poll_batch(500, 250):
                         self._count(record.topic, record.value, topics, live)

@@ -7,6 +7,8 @@ Pure helpers (``sample_files``, ``feeds_document``, ``stage_env``) are tested wi
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import os
 import signal
@@ -78,6 +80,13 @@ def stage_env(base: Mapping[str, str], overrides: Mapping[str, object]) -> dict[
     return env
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the process that started it dies (Linux), so a stage
+    never outlives a demo or test that was killed outright."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # requests are not the demo's output
         pass
@@ -131,6 +140,7 @@ class StageProcess:
             stderr=subprocess.STDOUT,
             cwd=REPO_ROOT,
             start_new_session=True,  # a Ctrl-C in the terminal reaches the demo, which stops us cleanly
+            preexec_fn=_die_with_parent,
         )
         return self
 

@@ -33,10 +33,11 @@ M = {
     "feed_failures": "stancewatch_feed_consecutive_failures",
     "feed_gone": "stancewatch_feed_gone",
     "classified": "stancewatch_classifier_articles_total",
-    "classifier_errors": "stancewatch_classifier_errors_total",
-    "batch_seconds": "stancewatch_classifier_batch_duration_seconds",
+    "classifier_dead_letters": "stancewatch_classifier_dead_letters_total",
+    "classifier_publish_failures": "stancewatch_classifier_publish_failures_total",
+    "batch_seconds": "stancewatch_classifier_batch_seconds",
     "batch_size": "stancewatch_classifier_batch_articles",
-    "observations": "stancewatch_stance_observations_total",
+    "observations": "stancewatch_classifier_observations_total",
     "model_info": "stancewatch_model_info",
     "alert_observations": "stancewatch_alerts_observations_total",
     "alerts_fired": "stancewatch_alerts_fired_total",
@@ -225,15 +226,21 @@ def pipeline_health() -> dict[str, Any]:
     g.row("Classifier")
     g.add(
         timeseries(
-            "Articles classified",
-            [target(f"sum by (stage) (rate({M['classified']}[{RATE}]))", "{{stage}}")],
+            "Articles classified (per instance)",
+            [target(f"sum by (instance) (rate({M['classified']}[{RATE}]))", "{{instance}}")],
             "ops",
         )
     )
     g.add(
         timeseries(
             "Classifier errors",
-            [target(f"sum by (stage) (rate({M['classifier_errors']}[{RATE}]))", "{{stage}}")],
+            [
+                target(
+                    f"sum by (reason) (rate({M['classifier_dead_letters']}[{RATE}]))",
+                    "dead-lettered: {{reason}}",
+                ),
+                target(f"sum(rate({M['classifier_publish_failures']}[{RATE}]))", "publish failures", "B"),
+            ],
             "ops",
         )
     )
