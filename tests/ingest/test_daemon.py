@@ -1,0 +1,80 @@
+"""`stancewatch ingest` as a long-running process: /metrics, SIGTERM shutdown, restart publishes nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from core.settings import REPO_ROOT, Settings
+from tests.ingest.server import RSS_HEADERS, items, rss, serve
+from tests.ingest.test_integration import consume
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STANCEWATCH_")}
+    env.update(
+        STANCEWATCH_DATA_DIR=str(settings.data_dir),
+        STANCEWATCH_TOPIC_PREFIX=settings.topic_prefix,
+        STANCEWATCH_TOPIC_PARTITIONS="1",
+        STANCEWATCH_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
+        STANCEWATCH_HOST_MIN_GAP="0",
+        **extra,
+    )
+    return env
+
+
+def test_daemon_serves_metrics_and_stops_cleanly_on_sigterm(
+    kafka_bootstrap: str, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap)
+    port = free_port()
+    with serve({"/a": lambda _h: (200, RSS_HEADERS, rss(items(6, prefix="daemon")))}) as srv:
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(f"feeds:\n  - {{name: alpha, url: '{srv.url('/a')}'}}\n")
+        cmd = [sys.executable, "-m", "tests.ingest.cli_main", "ingest", "--feeds", str(feeds)]
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env_for(settings, STANCEWATCH_METRICS_PORT=str(port)),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            text, deadline = "", time.time() + 60
+            while "stancewatch_articles_published_total 6.0" not in text and time.time() < deadline:
+                time.sleep(0.3)
+                try:
+                    text = (
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+                    )
+                except OSError:
+                    continue
+            assert "stancewatch_articles_published_total 6.0" in text, text[-2000:]
+            assert 'stancewatch_feed_fetches_total{result="ok"} 1.0' in text
+            assert 'stancewatch_feed_last_success_timestamp_seconds{feed="alpha"}' in text
+            assert "stancewatch_feed_fetch_duration_seconds_bucket" in text
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 0, err[-2000:]
+        assert "ingest: stopping" in err
+        again = subprocess.run([*cmd, "--once"], cwd=REPO_ROOT, env=env_for(settings), capture_output=True,
+                               text=True, timeout=120)  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "published 0 article(s)" in again.stdout
+    assert len(consume(settings, kafka_bootstrap, 6)) == 6
