@@ -35,6 +35,7 @@ from stancewatch.demo_parts import (
     SampleServer,
     StageProcess,
     free_port,
+    group_overrides,
     sample_files,
     stage_env,
     write_feeds_file,
@@ -151,6 +152,7 @@ class Demo:
                 "alerts_console": "false",
                 "poll_jitter": 0,
                 "metrics_host": "127.0.0.1",
+                **group_overrides(self.prefix),
             }
             self._describe(server.base_url, files)
             return self._watch(settings, bootstrap, common)

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 import yaml
 
-from core.settings import ENV_PREFIX, REPO_ROOT
+from core.settings import ENV_PREFIX, REPO_ROOT, Settings
 
 SAMPLES_DIR = REPO_ROOT / "deploy" / "demo" / "samples"
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
@@ -60,6 +60,13 @@ def write_feeds_file(files: Sequence[Path], base_url: str, target: Path) -> Path
     text += yaml.safe_dump(feeds_document(files, base_url), sort_keys=False)
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def group_overrides(prefix: str) -> dict[str, object]:
+    """Consumer-group ids of this run's own, so its stages never share a group with another pipeline on
+    the same broker (only for the group settings the stages define)."""
+    names = [n for n in Settings.model_fields if n.endswith("_group")]
+    return {name: f"{prefix}{name.removesuffix('_group')}" for name in names}
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -29,6 +29,7 @@ from stancewatch.demo_parts import (
     SAMPLES_DIR,
     StageProcess,
     free_port,
+    group_overrides,
     sample_files,
     stage_env,
     write_feeds_file,
@@ -131,6 +132,7 @@ def running(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "webhook_url": f"http://127.0.0.1:{webhook.server_address[1]}/hook",
         "poll_jitter": 0,
         "metrics_host": "127.0.0.1",
+        **group_overrides(prefix),
     }
     stages: dict[str, StageProcess] = {}
     for name, args in (("processors", ("classify-stream",)), ("alerts", ("alert",)), ("ingest", ("ingest",))):
