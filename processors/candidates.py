@@ -7,8 +7,10 @@ every country about every topic for every sentence) and much of its precision.
 - Actors: countries mentioned by an alias that is not merely the target of an action ("sanctions
   against North Korea", "pressure on Russia", and what is coordinated with such a target: "toward Japan
   and South Korea"). The first actor is the sentence's subject.
-- Carry-over: a sentence with no country mention at all ("The ministry said the drills must stop.")
-  takes the subject of the sentence before it (one step, or two through a sentence that itself carried).
+- Carry-over: a sentence with no country mention at all ("The drills must stop, it said.") takes the
+  subject of the sentence before it (one step, or two through a sentence that itself carried); a
+  sentence that opens with a pronoun or a role ("He said ...", "The ministry said ...") adds that
+  subject to its own actors.
 - Topics: the topic cues of the sentence (weak cues only when the topic's participants are mentioned in
   the sentence, its neighbours or the title). A sentence with actors but no cue takes the cued topics
   of the sentence before it ("... THAAD ... . China's envoy called for a halt of deployment.").
@@ -25,6 +27,13 @@ from processors.lexicon import Lexicon, Mention
 # A mention right after one of these words is the target of an action, not an actor.
 _TARGET_BEFORE = re.compile(
     r"(?:\b(?:on|against|toward|towards|at|into|upon)\s+(?:the\s+)?)$",
+    re.IGNORECASE,
+)
+# A sentence opening with one of these refers back to the subject of the sentence before.
+_ANAPHOR = re.compile(
+    r"^\W*(?:he|she|they|it|its|his|her|their|the\s+(?:minister|ministry|spokesman|spokeswoman|spokesperson|"
+    r"president|prime minister|official|officials|statement|envoy|ambassador|agency|government|leader|"
+    r"foreign minister|diplomat|diplomats|country|state media|premier|chancellor))\b",
     re.IGNORECASE,
 )
 _COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&)\s*)+(?:the\s+)?$", re.IGNORECASE)
@@ -94,22 +103,22 @@ def candidates(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> l
     """Every candidate pair of every sentence, in sentence order, without duplicates."""
     seen = views(sentences, lexicon, title)
     out: list[Candidate] = []
-    carried_subject: list[str | None] = []
-    depth = [0] * len(seen)
+    subject_of: list[str | None] = []  # each sentence's subject, own or carried
+    depth = [0] * len(seen)  # how many sentences back a carried subject came from
     for i, view in enumerate(seen):
         countries: tuple[str, ...] = view.actors
-        country_carried = False
-        if not view.mentioned and i > 0:
-            prev = seen[i - 1]
-            subject = prev.actors[0] if prev.actors else carried_subject[i - 1]
-            if subject is not None and depth[i - 1] < 2:
-                countries, country_carried = (subject,), True
+        carried_country: str | None = None
+        refers_back = not view.mentioned or bool(_ANAPHOR.match(sentences[i]))
+        if refers_back and i > 0:
+            subject = subject_of[i - 1]
+            if subject is not None and depth[i - 1] < 2 and subject not in countries:
+                countries, carried_country = (subject, *countries), subject
                 depth[i] = depth[i - 1] + 1
-        carried_subject.append(countries[0] if country_carried else None)
+        subject_of.append(countries[0] if countries else None)
         topics, topic_carried = view.topics, False
         if not topics and countries and i > 0 and seen[i - 1].topics:
             topics, topic_carried = seen[i - 1].topics, True
         for country in countries:
             for topic in topics:
-                out.append(Candidate(i, country, topic, carried=country_carried or topic_carried))
+                out.append(Candidate(i, country, topic, carried=country == carried_country or topic_carried))
     return out

@@ -64,3 +64,13 @@ def test_weak_cue_needs_participants_in_the_window(lexicon) -> None:  # type: ig
 
 def test_no_country_no_topic_no_candidates(lexicon) -> None:  # type: ignore[no-untyped-def]
     assert candidates(["The weather was fine.", "Stocks rose."], lexicon) == []
+
+
+def test_pronoun_subject_adds_the_previous_subject(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = [
+        "Russian Foreign Minister Sergei Lavrov met his counterpart on Monday.",
+        "He said the joint drills of Washington and Seoul must stop.",
+    ]
+    got = candidates(sentences, lexicon)
+    assert Candidate(1, "RU", "military_exercises", carried=True) in got
+    assert Candidate(1, "US", "military_exercises", carried=False) in got
