@@ -76,8 +76,21 @@ class IngestService:
                 name=f"poll {feed.name}",
                 next_run_time=datetime.fromtimestamp(first, UTC),
             )
+        self.prune()
+        # Title keys only matter within the dedup window; forget older ones hourly so the table stays small.
+        self.scheduler.add_job(self.prune, trigger=self._trigger(3600.0), id="_prune", name="prune titles")
         self.scheduler.start()
-        log.info("ingest: scheduled %d feed(s)", len(self.scheduler.get_jobs()))
+        log.info("ingest: scheduled %d feed(s)", len(self.feeds))
+
+    def prune(self) -> None:
+        window = self.poller.settings.dedup_title_days * 86400.0
+        removed = self.poller.state.prune_titles(time.time() - window)
+        if removed:
+            log.info(
+                "ingest: forgot %d title key(s) older than %d days",
+                removed,
+                self.poller.settings.dedup_title_days,
+            )
 
     def _run(self, feed: Feed) -> None:
         outcome = self.poller.poll(feed)

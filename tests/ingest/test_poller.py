@@ -216,3 +216,16 @@ def test_host_gate_limits_concurrency(rig: Rig) -> None:
     starts.sort()
     assert peak[0] == 2
     assert all(b - a >= 0.045 for a, b in itertools.pairwise(starts))
+
+
+def test_title_dedup_only_within_the_window(rig: Rig) -> None:
+    first = rss([{"title": "Same headline", "link": "http://w.test/1"}])
+    later = rss([{"title": "Same headline", "link": "http://w.test/2"}])
+    bodies = [first, later, later]
+    with serve({"/w": lambda _h: (200, RSS_HEADERS, bodies.pop(0))}) as srv:
+        poller = rig.poller()
+        assert poller.poll(Feed("w", srv.url("/w"))).published == 1
+        assert poller.poll(Feed("w", srv.url("/w"))).duplicates == 1  # same title, other URL, within days
+        rig.clock[0] += (rig.settings.dedup_title_days + 1) * 86400
+        assert poller.state.prune_titles(rig.clock[0] - rig.settings.dedup_title_days * 86400) == 1
+        assert poller.poll(Feed("w", srv.url("/w"))).published == 1  # outside the window it is news again
