@@ -176,7 +176,15 @@ def register(app: typer.Typer) -> None:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        served = serve(registry, settings.metrics_host, settings.metrics_port)
+        try:
+            served = serve(registry, settings.metrics_host, settings.metrics_port)
+        except OSError as exc:
+            typer.echo(
+                f"stancewatch ingest: cannot serve metrics on {settings.metrics_host}:"
+                f"{settings.metrics_port}: {exc.strerror or exc} (set STANCEWATCH_METRICS_PORT)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
         try:
             ingest_forever(settings, feed_list, bootstrap, registry, stop)
         finally:
