@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from processors.aggregate import Judgement, PairStance, aggregate
 from processors.candidates import Candidate, candidates
 from processors.lexicon import Lexicon
-from processors.model import StanceQuery, StanceScores
 from processors.text import split_sentences
+
+if TYPE_CHECKING:  # processors.model imports torch: only load it when a model is actually used
+    from processors.model import StanceQuery, StanceScores
 
 
 class Predictor(Protocol):
@@ -66,6 +68,8 @@ class Classifier:
 
     def classify(self, documents: Sequence[Document]) -> list[ArticleStances]:
         """The stances of every document, in order."""
+        from processors.model import StanceQuery
+
         plans: list[tuple[list[str], list[Candidate]]] = []
         queries: list[StanceQuery] = []
         for doc in documents:
