@@ -46,5 +46,10 @@ class ProcessorMetrics:
         self.publish_failures = Counter(
             f"{p}publish_failures_total", "Batches whose stances were not acknowledged", registry=registry
         )
+        self.commit_failures = Counter(
+            f"{p}commit_failures_total",
+            "Batches whose offsets could not be committed (rebalance); they are processed again",
+            registry=registry,
+        )
         self.lag = ConsumerLag(registry)
         self.info = model_info(registry, version=model_version)

@@ -181,7 +181,11 @@ class StanceStream:
             self.metrics.batch_queries.observe(sum(res.queries for _, _, res in classified))
         if messages:
             self._publish(messages)
-        self.consumer.commit(records)  # only after every stance (and dead letter) was acknowledged
+        try:
+            self.consumer.commit(records)  # only after every stance (and dead letter) was acknowledged
+        except Exception as exc:  # a rebalance took the partitions: the new owner redoes the batch
+            self.metrics.commit_failures.inc()
+            log.warning("commit of %d records failed (%s); they will be delivered again", len(records), exc)
         self.metrics.articles.inc(len(classified))
         for m in messages:
             self.metrics.observations.labels(m.country, m.topic, m.stance).inc()

@@ -95,3 +95,16 @@ def test_publish_is_retried_and_nothing_is_committed_when_it_keeps_failing() -> 
 def test_source_of() -> None:
     assert source_of("https://www.reuters.com/world/x") == "reuters.com"
     assert source_of("not a url") == ""
+
+
+def test_a_failed_commit_is_counted_and_the_stage_keeps_going() -> None:
+    records = [article_record(0, "Tokyo supports the THAAD deployment.")]
+    stream, consumer, publisher, _, registry = make_stream(records)
+
+    def lost(_records: object) -> None:
+        raise RuntimeError("CommitFailedError: group rebalanced")
+
+    consumer.commit = lost  # type: ignore[method-assign]
+    outcome = stream.handle(records)
+    assert outcome.published == 1 and len(publisher.sent) == 1
+    assert registry.get_sample_value("stancewatch_classifier_commit_failures_total") == 1
