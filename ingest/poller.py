@@ -41,7 +41,7 @@ class PollOutcome:
     """The result of one poll of one feed."""
 
     feed: str
-    result: str  # the fetch kind, or "publish_error" / "skipped_gone" / "internal_error"
+    result: str  # the fetch kind, or "not_a_feed" / "publish_error" / "skipped_gone" / "internal_error"
     entries: int = 0
     published: int = 0
     duplicates: int = 0
@@ -136,6 +136,12 @@ class Poller:
             self._succeeded(feed, replace(fs, next_poll=now + delay), now, ())
             return PollOutcome(feed.name, "not_modified", next_delay=delay, moved_to=res.permanent_url)
         parsed = parse_feed(res.body, res.headers, res.url)
+        if parsed.bozo and not parsed.entries:
+            # An HTML page or garbage where a feed used to be: a failure to report, not an empty success.
+            self.metrics.bozo.inc()
+            return self._failed(
+                feed, fs, "not_a_feed", f"no entries, ill-formed: {parsed.bozo_reason}", now, res
+            )
         return self._publish(feed, fs, res, parsed, now, cache)
 
     def _publish(

@@ -229,3 +229,11 @@ def test_title_dedup_only_within_the_window(rig: Rig) -> None:
         rig.clock[0] += (rig.settings.dedup_title_days + 1) * 86400
         assert poller.state.prune_titles(rig.clock[0] - rig.settings.dedup_title_days * 86400) == 1
         assert poller.poll(Feed("w", srv.url("/w"))).published == 1  # outside the window it is news again
+
+
+def test_html_instead_of_a_feed_is_a_reported_failure(rig: Rig) -> None:
+    page = b"<!doctype html><html><body><p>We moved our site</p></body></html>"
+    with serve({"/h": lambda _h: (200, {"Content-Type": "text/html"}, page)}) as srv:
+        out = rig.poller().poll(Feed("h", srv.url("/h")))
+    assert out.result == "not_a_feed" and "ill-formed" in out.error
+    assert rig.metric("stancewatch_feed_consecutive_failures", feed="h") == 1
