@@ -213,11 +213,13 @@ class LocalBroker:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        if self._proc is not None and self._proc.pid == pid and self._proc.poll() is not None:
-            alive = False
+        if self._proc is not None and self._proc.pid == pid:
+            alive = self._proc.poll() is None
         else:
             # A recycled pid belongs to some other program: only a kafka.Kafka on our config counts.
-            alive = _pid_alive(pid) and str(self.config_file) in _cmdline(pid)
+            # (An empty command line is a process between exec calls, e.g. the java launcher.)
+            cmdline = _cmdline(pid)
+            alive = _pid_alive(pid) and (not cmdline or str(self.config_file) in cmdline)
         if not alive:
             self.pid_file.unlink(missing_ok=True)
             return None
@@ -380,7 +382,10 @@ class LocalBroker:
         )
 
     def _log_tails(self) -> str:
-        return "\n".join(filter(None, (_tail(self.console_file, 10), _tail(self.log_file, 15))))
+        """The JVM's own output and the broker log's errors (or its last lines when it has none)."""
+        log_lines = _tail(self.log_file, 400).splitlines()
+        errors = [ln for ln in log_lines if re.search(r"\b(ERROR|FATAL)\b|Exception", ln)]
+        return "\n".join(filter(None, (_tail(self.console_file, 10), *(errors[-8:] or log_lines[-8:]))))
 
     def _watch(self, parent: int, broker: int) -> None:
         subprocess.Popen(

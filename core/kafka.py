@@ -117,7 +117,10 @@ def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]
 
 
 class Publisher:
-    """Idempotent producer; ``publish_all`` returns only when every message is acknowledged."""
+    """Idempotent producer; ``publish_all`` returns only when every message is acknowledged.
+
+    Construction raises ``PublishError`` when no broker answers within the request timeout.
+    """
 
     def __init__(self, settings: Settings, bootstrap: str | None = None, **overrides: Any) -> None:
         config: dict[str, Any] = {
@@ -129,9 +132,13 @@ class Publisher:
             "retries": 5,
             "request_timeout_ms": settings.kafka_request_timeout_ms,
             "max_block_ms": settings.kafka_request_timeout_ms,
+            "bootstrap_timeout_ms": settings.kafka_request_timeout_ms,
         }
         config.update(overrides)
-        self._producer = KafkaProducer(**config)
+        try:
+            self._producer = KafkaProducer(**config)
+        except KafkaError as exc:  # kafka-python bootstraps eagerly: an unreachable broker fails here
+            raise PublishError(f"cannot reach Kafka at {config['bootstrap_servers']}: {exc}") from exc
 
     def publish_all(
         self,

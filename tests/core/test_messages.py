@@ -1,0 +1,152 @@
+"""Wire messages: JSON round trips, frozen values, versioning, deterministic keys, one-line decode errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from core.messages import (
+    Alert,
+    Article,
+    Evidence,
+    Message,
+    MessageError,
+    StanceObservation,
+    article_id,
+    decode,
+)
+
+WHEN = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def an_article(**changes: object) -> Article:
+    base: dict[str, object] = {
+        "id": article_id("https://news.example.test/a/1"),
+        "feed": "example",
+        "url": "https://news.example.test/a/1",
+        "title": "Talks resume — “quietly”",
+        "summary": "A short summary.",
+        "content": "Longer body text. Second sentence.",
+        "published": WHEN,
+        "fetched_at": WHEN + timedelta(minutes=5),
+        "language": "en",
+        "guid": "urn:example:1",
+        "tags": ("korea", "politics"),
+    }
+    base.update(changes)
+    return Article.model_validate(base)
+
+
+def a_stance(**changes: object) -> StanceObservation:
+    base: dict[str, object] = {
+        "article_id": "abc",
+        "published": WHEN,
+        "country": "KR",
+        "topic": "sanctions",
+        "stance": "support",
+        "confidence": 0.8,
+        "evidence": "Seoul backs the measures.",
+        "model_version": "m1",
+        "source": "news.example.test",
+    }
+    base.update(changes)
+    return StanceObservation.model_validate(base)
+
+
+def an_alert() -> Alert:
+    return Alert(
+        id="al-1",
+        kind="reversal",
+        country="RU",
+        topic="sanctions",
+        baseline_stance="oppose",
+        new_stance="support",
+        confidence=0.9,
+        evidence=(Evidence(sentence="Moscow now backs them.", url="https://x.test/1", published=WHEN),),
+        baseline_evidence="Moscow opposed them.",
+        detected_at=WHEN,
+    )
+
+
+@pytest.mark.parametrize(
+    "message", [an_article(), a_stance(), an_alert()], ids=["article", "stance", "alert"]
+)
+def test_round_trip_is_exact(message: Message) -> None:
+    raw = message.encode()
+    assert isinstance(raw, bytes)
+    assert json.loads(raw)["schema_version"] == 1
+    assert decode(type(message), raw) == message
+
+
+def test_non_ascii_survives_utf8_json() -> None:
+    article = an_article(title="북한 — “talks”")
+    assert decode(Article, article.encode()).title == "북한 — “talks”"
+
+
+def test_messages_are_frozen() -> None:
+    article = an_article()
+    with pytest.raises(ValidationError):
+        article.title = "changed"
+    with pytest.raises(ValidationError):
+        an_alert().evidence[0].sentence = "changed"
+
+
+def test_keys_are_deterministic() -> None:
+    assert an_article().key() == article_id("https://news.example.test/a/1") == an_article().key()
+    assert article_id("a") != article_id("b")
+    assert len(article_id("x")) == 32
+    assert a_stance().key() == "KR:sanctions"
+    assert a_stance(article_id="other", stance="oppose").key() == "KR:sanctions"
+    assert an_alert().key() == "RU:sanctions"
+
+
+def test_datetimes_are_utc() -> None:
+    naive = an_article(published=datetime(2026, 1, 1, 9, 0))
+    assert naive.published == datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    seoul = an_article(published=datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=9))))
+    assert seoul.published == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+    assert seoul.published.utcoffset() == timedelta(0)
+
+
+def _with(raw: bytes, **changes: object) -> bytes:
+    data = json.loads(raw)
+    data.update(changes)
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (None, "empty message value"),
+        (b"\xff\xfe not utf-8", "not UTF-8 JSON"),
+        (b"{not json", "not UTF-8 JSON"),
+        (b"[1, 2]", "expected a JSON object"),
+        (_with(an_article().encode(), schema_version=2), "unknown schema_version 2"),
+        (_with(an_article().encode(), schema_version=None), "unknown schema_version None"),
+        (_with(an_article().encode(), surprise=1), "invalid Article: surprise"),
+        (_with(an_article().encode(), published="yesterday"), "invalid Article: published"),
+        (_with(a_stance().encode(), stance="maybe"), "invalid StanceObservation: stance"),
+        (_with(a_stance().encode(), confidence=1.5), "invalid StanceObservation: confidence"),
+    ],
+)
+def test_undecodable_messages_raise_one_line_message_error(raw: bytes | None, reason: str) -> None:
+    model = StanceObservation if raw and b"model_version" in raw else Article
+    with pytest.raises(MessageError) as err:
+        decode(model, raw)
+    assert reason in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_schema_version_is_unknown() -> None:
+    data = json.loads(an_article().encode())
+    del data["schema_version"]
+    with pytest.raises(MessageError, match="unknown schema_version None"):
+        decode(Article, json.dumps(data).encode())
+
+
+def test_article_text_prefers_content() -> None:
+    assert an_article().text == "Longer body text. Second sentence."
+    assert an_article(content="").text == "A short summary."
