@@ -39,6 +39,7 @@ class Country:
     code: str
     name: str
     aliases: tuple[str, ...]
+    surnames: tuple[str, ...] = ()  # aliases that count only when not preceded by another name
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,47 @@ class Mention:
     start: int
     end: int
     text: str
+
+
+_TITLES = frozenset(
+    [
+        "President",
+        "Prime",
+        "Minister",
+        "Secretary",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Chairman",
+        "Leader",
+        "Premier",
+        "Ambassador",
+        "Envoy",
+        "Governor",
+        "Senator",
+        "Spokesman",
+        "Spokeswoman",
+        "Representative",
+        "Vice",
+        "General",
+        "Former",
+        "Sen",
+        "Rep",
+        "Gov",
+        "Amb",
+    ]
+)
+_WORD_BEFORE = re.compile(r"([A-Z][\w'’-]*)\.?\s+$")
+
+
+def _after_other_name(text: str, start: int) -> bool:
+    """True when the word just before ``start`` is a capitalised word that is not a title."""
+    before = _WORD_BEFORE.search(text[max(0, start - 40) : start])
+    if before is None:
+        return False
+    word = before.group(1)
+    return word not in _TITLES and not word.endswith(("'s", "’s"))  # "South Korea's Moon" is fine
 
 
 def _alias_pattern(aliases: Iterable[str]) -> re.Pattern[str]:
@@ -89,6 +131,7 @@ class Lexicon:
     _alias_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _ignore_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _alias_owner: dict[str, str] = field(init=False, repr=False, compare=False)
+    _surnames: frozenset[str] = field(init=False, repr=False, compare=False)
     _cue_res: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = field(
         init=False, repr=False, compare=False
     )
@@ -96,9 +139,10 @@ class Lexicon:
     def __post_init__(self) -> None:
         owner: dict[str, str] = {}
         for country in self.countries:
-            for alias in country.aliases:
+            for alias in (*country.aliases, *country.surnames):
                 owner.setdefault(alias, country.code)
         set_ = object.__setattr__
+        set_(self, "_surnames", frozenset(s for c in self.countries for s in c.surnames))
         set_(self, "_alias_owner", owner)
         set_(self, "_alias_re", _alias_pattern(owner))
         set_(self, "_ignore_re", _alias_pattern(self.ignore) if self.ignore else None)
@@ -129,6 +173,7 @@ class Lexicon:
         return tuple(
             Mention(self._alias_owner[m.group(0)], m.start(), m.end(), m.group(0))
             for m in self._alias_re.finditer(text)
+            if m.group(0) not in self._surnames or not _after_other_name(text, m.start())
         )
 
     def cues(self, text: str, in_view: frozenset[str] | set[str] = frozenset()) -> tuple[str, ...]:
@@ -177,9 +222,15 @@ def load_countries(extra: Path | None = None) -> tuple[tuple[Country, ...], tupl
             if not isinstance(entry, dict):
                 raise LexiconError(f"{path}: countries.{code}: expected a mapping with name and aliases")
             aliases = _strings(path, f"countries.{code}.aliases", entry.get("aliases"))
+            surnames = _strings(path, f"countries.{code}.surnames", entry.get("surnames"))
             old = merged.get(str(code))
             name = entry.get("name") or (old.name if old else str(code))
-            merged[str(code)] = Country(str(code), str(name), (*(old.aliases if old else ()), *aliases))
+            merged[str(code)] = Country(
+                str(code),
+                str(name),
+                (*(old.aliases if old else ()), *aliases),
+                (*(old.surnames if old else ()), *surnames),
+            )
     return tuple(merged.values()), tuple(ignore)
 
 

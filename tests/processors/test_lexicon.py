@@ -65,3 +65,12 @@ def test_bad_file_is_one_clear_error(tmp_path: Path) -> None:
     bad.write_text("countries:\n  RU:\n    aliases: Moscow\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"bad.yaml: countries.RU.aliases: expected a list"):
         load_lexicon(countries_file=bad)
+
+
+def test_bare_surnames_need_no_other_first_name(lexicon) -> None:  # type: ignore[no-untyped-def]
+    assert codes(lexicon, "Moon said so. President Moon agreed. Joshua Moon, a researcher, did not.") == [
+        "KR",
+        "KR",
+    ]
+    assert codes(lexicon, "Abe and Kevin Abe met; Moon Jae-in came.") == ["JP", "KR"]
+    assert codes(lexicon, "Japan's Abe spoke.") == ["JP", "JP"]
