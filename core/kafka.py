@@ -97,6 +97,7 @@ def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]
         bootstrap_servers=bootstrap or bootstrap_of(settings),
         client_id=f"{settings.kafka_client_id}-admin",
         request_timeout_ms=settings.kafka_request_timeout_ms,
+        bootstrap_timeout_ms=settings.kafka_request_timeout_ms,
     )
     try:
         existing = set(admin.list_topics())
