@@ -7,8 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
-from core.settings import REPO_ROOT
+from core.settings import REPO_ROOT, load_settings
+from stancewatch.run_commands import pipeline_stages
 
 PROM_DIR = REPO_ROOT / "deploy" / "prometheus"
 
@@ -26,8 +28,9 @@ def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_promtool_check_config() -> None:
-    result = _run("check", "config", PROM_DIR / "prometheus.yml")
+@pytest.mark.parametrize("name", ["prometheus.yml", "prometheus-local.yml"])
+def test_promtool_check_config(name: str) -> None:
+    result = _run("check", "config", PROM_DIR / name)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
 
@@ -41,6 +44,15 @@ def test_promtool_check_rules() -> None:
 def test_promtool_rule_unit_tests() -> None:
     result = _run("test", "rules", PROM_DIR / "rules_test.yml")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_local_config_matches_stancewatch_run_ports() -> None:
+    """prometheus-local.yml scrapes the ports `stancewatch run` gives its stages (metrics_port + 0/1/2)."""
+    config = yaml.safe_load((PROM_DIR / "prometheus-local.yml").read_text(encoding="utf-8"))
+    job = next(j for j in config["scrape_configs"] if j["job_name"] == "stancewatch")
+    scraped = {t for sc in job["static_configs"] for t in sc["targets"]}
+    settings = load_settings(metrics_port=9308)
+    assert scraped == {f"127.0.0.1:{s.metrics_port}" for s in pipeline_stages(settings, "127.0.0.1:19092")}
 
 
 def test_rules_cover_the_monitor_failures() -> None:
