@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from alerts import outbox
@@ -153,7 +153,3 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-
-
-def window_of(hours: float) -> timedelta:
-    return timedelta(hours=hours)
