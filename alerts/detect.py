@@ -10,9 +10,10 @@ Rules per ``COUNTRY:topic``:
 - an observation whose stance differs from the reference is a candidate; a change fires when the
   candidates for that stance come from >= ``min_sources`` distinct source domains within ``window``,
   or when one candidate has confidence >= ``high_confidence``;
-- kinds: ``reversal`` (support <-> oppose against the baseline), ``shift`` (a side -> neutral, or
-  neutral/mixed -> a side), ``new_position`` (no baseline for the pair, a side appears), ``reverted``
-  (back to the baseline stance after an alert);
+- kinds, always measured against the baseline: ``reversal`` (support <-> oppose), ``shift`` (a side ->
+  neutral, or neutral/mixed -> a side), ``new_position`` (the pair has no baseline and a side appears;
+  a later different side of such a pair is a new position too), ``reverted`` (back to the baseline
+  stance after an alert);
 - hysteresis: a stance alerted since the last revert is not alerted again until the pair reverts;
   ``mixed -> neutral`` and ``no baseline -> neutral`` are not changes (neutral reverts a mixed pair).
 
@@ -84,13 +85,10 @@ def kind_of(baseline: str | None, previous: str | None, new: str) -> str | None:
     back = new == baseline or (baseline == "mixed" and new == "neutral")  # neutral reads as mixed
     if baseline is not None and back:
         return "reverted" if previous is not None else None
-    ref = baseline if baseline is not None else previous
-    if ref is None:
+    if baseline is None:  # every side a pair without a baseline takes is a new position
         return "new_position" if new in SIDES else None
-    if ref in SIDES and new in SIDES:
+    if baseline in SIDES and new in SIDES:
         return "reversal"
-    if ref == "mixed" and new == "neutral":
-        return None
     return "shift"
 
 

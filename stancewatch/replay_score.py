@@ -7,6 +7,10 @@ stance. Recall is reported two ways over the replayed (dated) items' changed lab
 - ``event recall``: distinct changes (country, topic, new stance) that some true-positive alert reports;
 - ``label recall``: changed labels whose (country, topic, stance) some true-positive alert reports
   (hysteresis means one alert covers every later label of the same change).
+
+Strict precision counts every other alert as false. ``precision_known`` leaves out alerts whose evidence
+articles label the pair only ``changed: "unknown-baseline"`` (the labeller found no baseline position, so
+such an alert is neither right nor wrong by the labels).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ class Score:
     label_recall: float
     events: int
     labels: int
+    precision_known: float = 0.0
+    undecided: int = 0
     missed: tuple[tuple[str, str, str], ...] = ()
     false: tuple[str, ...] = field(default=())
 
@@ -48,6 +54,8 @@ class Score:
             "alerts_scored": self.alerts,
             "true_positives": self.true_positives,
             "precision": round(self.precision, 3),
+            "precision_known": round(self.precision_known, 3),
+            "undecided_alerts": self.undecided,
             "event_recall": round(self.event_recall, 3),
             "label_recall": round(self.label_recall, 3),
             "changed_events": self.events,
@@ -88,21 +96,25 @@ def _norm(url: str) -> str:
 def score(alerts: Sequence[Alert], labels: Sequence[Label]) -> Score:
     changed = [lab for lab in labels if lab.changed == "true"]
     by_url: dict[str, list[Label]] = {}
-    for lab in changed:
+    for lab in labels:
         by_url.setdefault(_norm(lab.url), []).append(lab)
     scored = [a for a in alerts if a.kind in SCORED_KINDS]
     hits: set[tuple[str, str, str]] = set()
     false: list[str] = []
+    undecided = 0
     for a in scored:
-        match = any(
-            lab.country == a.country and lab.topic == a.topic and lab.stance == a.new_stance
+        pair = [
+            lab
             for ev in a.evidence
             for lab in by_url.get(_norm(ev.url), [])
-        )
-        if match:
+            if lab.country == a.country and lab.topic == a.topic
+        ]
+        if any(lab.changed == "true" and lab.stance == a.new_stance for lab in pair):
             hits.add((a.country, a.topic, a.new_stance))
-        else:
-            false.append(f"{a.kind} {a.country}:{a.topic} -> {a.new_stance}")
+            continue
+        if pair and all(lab.changed == "unknown-baseline" for lab in pair):
+            undecided += 1
+        false.append(f"{a.kind} {a.country}:{a.topic} -> {a.new_stance}")
     events = {(lab.country, lab.topic, lab.stance) for lab in changed}
     tp = len(scored) - len(false)
     covered = [lab for lab in changed if (lab.country, lab.topic, lab.stance) in hits]
@@ -110,6 +122,8 @@ def score(alerts: Sequence[Alert], labels: Sequence[Label]) -> Score:
         alerts=len(scored),
         true_positives=tp,
         precision=tp / len(scored) if scored else 0.0,
+        precision_known=tp / (len(scored) - undecided) if len(scored) > undecided else 0.0,
+        undecided=undecided,
         event_recall=len(events & hits) / len(events) if events else 0.0,
         label_recall=len(covered) / len(changed) if changed else 0.0,
         events=len(events),

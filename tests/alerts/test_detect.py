@@ -32,8 +32,8 @@ CFG = DetectConfig(min_confidence=0.5, min_sources=2, window=timedelta(hours=24)
         ("support", "oppose", "support", "reverted"),
         ("mixed", "support", "neutral", "reverted"),
         ("support", None, "support", None),
-        (None, "support", "oppose", "reversal"),
-        (None, "support", "neutral", "shift"),
+        (None, "support", "oppose", "new_position"),
+        (None, "support", "neutral", None),
         ("support", "neutral", "oppose", "reversal"),
     ],
 )

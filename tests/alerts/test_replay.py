@@ -61,15 +61,17 @@ def test_score_precision_and_recall() -> None:
         Label("2", "https://a.example/2", "RU", "sanctions", "support", "true"),
         Label("3", "https://a.example/3", "CN", "thaad", "neutral", "true"),
         Label("4", "https://a.example/4", "US", "thaad", "support", "false"),
+        Label("5", "https://a.example/5", "KP", "sanctions", "oppose", "unknown-baseline"),
     ]
     alerts = [
         _alert("reversal", "RU", "sanctions", "support", "http://www.a.example/1/"),
         _alert("reversal", "US", "thaad", "oppose", "https://a.example/4"),  # label not changed: false
         _alert("new_position", "JP", "thaad", "support", "https://a.example/9"),  # kind not scored
+        _alert("shift", "KP", "sanctions", "oppose", "https://a.example/5"),  # undecided by the labels
     ]
     s = score(alerts, labels)
-    assert (s.alerts, s.true_positives) == (2, 1)
-    assert s.precision == 0.5
+    assert (s.alerts, s.true_positives, s.undecided) == (3, 1, 1)
+    assert s.precision == pytest.approx(1 / 3) and s.precision_known == 0.5
     assert s.event_recall == 0.5 and s.label_recall == pytest.approx(2 / 3)
     assert s.missed == (("CN", "thaad", "neutral"),)
 
