@@ -70,9 +70,12 @@ def load_labels(path: Path, items: Iterable[str] | None = None) -> list[Label]:
     wanted = set(items) if items is not None else None
     out: list[Label] = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # blank or broken lines carry no labels (the replay counted them already)
+        if not isinstance(row, dict) or "id" not in row:
             continue
-        row = json.loads(line)
         if wanted is not None and str(row["id"]) not in wanted:
             continue
         for lab in row.get("labels") or []:

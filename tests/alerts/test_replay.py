@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+import typer
 from rich.console import Console
+from typer.testing import CliRunner
 
 from alerts.channels.jsonl import JsonlNotifier
+from core import baseline as core_baseline
 from core.messages import Alert, Evidence, decode
 from stancewatch import replay
 from stancewatch.replay_score import Label, score
@@ -131,3 +134,40 @@ def test_replay_through_broker_and_both_stages(
     assert fired[1].detected_at.month == 3
     written = [decode(Alert, line.encode()) for line in out.read_text().splitlines()]
     assert [a.id for a in written] == [a.id for a in fired]
+
+
+@pytest.mark.integration
+def test_replay_command_writes_alerts_and_scores(
+    kafka_bootstrap: str, make_settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import processors.commands
+
+    monkeypatch.setattr(processors.commands, "load_model", lambda settings: KeywordModel())
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap)
+    app = typer.Typer()
+
+    @app.callback()
+    def root(ctx: typer.Context) -> None:
+        ctx.obj = settings
+
+    replay.register(app)
+    rows = [
+        {
+            "id": "g1",
+            "date": "2021-05-02",
+            "url": "https://a.example/g1",
+            "text": "Russia welcomes sanctions.",
+            "labels": [{"country": "RU", "topic": "sanctions", "stance": "support", "changed": "true"}],
+        },
+    ]
+    timeline = write_timeline(tmp_path / "t.jsonl", rows)
+    base = tmp_path / "b.yaml"
+    core_baseline.save(baseline(("RU", "sanctions", "oppose")), base)
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app, ["replay", str(timeline), "--baseline", str(base), "-o", str(out), "--score", str(timeline)]
+    )
+    assert result.exit_code == 0, result.output
+    assert decode(Alert, out.read_text().splitlines()[0].encode()).kind == "reversal"
+    assert '"precision": 1.0' in result.output and '"event_recall": 1.0' in result.output
+    assert "invalid lines 1" in result.output
