@@ -13,8 +13,9 @@ from types import FrameType
 import typer
 
 from alerts import baseline as baseline_setup
-from alerts import notifiers
+from alerts import notifiers, route
 from alerts.channels import Outcome, redact
+from alerts.route import RouteError
 from alerts.runtime import AlertRuntime, retry_policy
 from alerts.sample import sample_alert
 from core import metrics as core_metrics
@@ -35,13 +36,23 @@ def alert_command(ctx: typer.Context) -> None:
     """Run the alert stage: consume stances, compare with the baseline, publish and deliver alerts."""
     settings = from_context(ctx)
     try:
+        route.validate(settings.alert_routes, notifiers.CHANNELS)
         baseline = baseline_setup.ensure(settings.baseline_path, settings.baseline_article)
         channels = notifiers.build(settings)
-    except (BaselineError, SettingsError) as exc:
+    except (BaselineError, SettingsError, RouteError) as exc:
         print(f"stancewatch alert: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     registry = core_metrics.new_registry()
-    runtime = AlertRuntime(settings, baseline, _bootstrap(settings), registry, channels)
+    try:
+        runtime = AlertRuntime(settings, baseline, _bootstrap(settings), registry, channels)
+    except Exception as exc:  # kafka-python / broker start errors all mean "no broker" here
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(
+            f"stancewatch alert: broker at {bootstrap_of(settings)} unreachable: "
+            f"{redact(first, notifiers.secrets_of(settings))}",
+            file=sys.stderr,
+        )
+        raise typer.Exit(1) from None
     core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
