@@ -72,15 +72,15 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bench"
 
-    def wait(self, url: str, timeout: float, procs: list[subprocess.Popen[bytes]]) -> float | None:
+    def wait(self, url: str, timeout: float, procs: dict[str, subprocess.Popen[bytes]]) -> float | None:
         """Arrival time of the alert for ``url``; None on timeout; raises when a stage process died."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if url in self.arrivals:
                 return self.arrivals[url]
-            dead = [p for p in procs if p.poll() is not None]
+            dead = [(name, p.returncode) for name, p in procs.items() if p.poll() is not None]
             if dead:
-                raise RuntimeError(f"stage process {dead[0].args[-1]} exited with {dead[0].returncode}")
+                raise RuntimeError(f"stage process {dead[0][0]} exited with {dead[0][1]}")
             time.sleep(0.005)
         return None
 
@@ -149,10 +149,10 @@ def main() -> int:
         "HF_HUB_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
     }
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "stancewatch", cmd], cwd=REPO_ROOT, env=env)
+    procs = {
+        cmd: subprocess.Popen([sys.executable, "-m", "stancewatch", cmd], cwd=REPO_ROOT, env=env)
         for cmd in ("classify-stream", "alert")
-    ]
+    }
     publisher = Publisher(rs, bootstrap)
     alone: list[float] = []
     full: list[float] = []
@@ -215,9 +215,9 @@ def main() -> int:
         print(f"bench-alert: {exc}")
     finally:
         publisher.close()
-        for p in procs:
+        for p in procs.values():
             p.terminate()
-        for p in procs:
+        for p in procs.values():
             try:
                 p.wait(timeout=30)
             except subprocess.TimeoutExpired:
