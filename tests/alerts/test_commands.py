@@ -137,3 +137,13 @@ def test_alert_command_runs_delivers_and_stops_on_sigterm(kafka_bootstrap: str, 
     assert len(got) == 1 and got[0].json()["kind"] == "reversal", err[-3000:]
     assert proc.returncode == 0, err[-3000:]
     assert "s3cr3t" not in out + err  # DEBUG logging included
+
+
+@pytest.mark.model
+def test_missing_baseline_is_built_through_the_cli(shared_dir: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "review" / "baseline.yaml"
+    built = alert_baseline.ensure(path, shared_dir / "seed" / "baseline-article.txt")
+    assert path.is_file() and built.positions
+    assert core_baseline.load(path) == built
+    err = capsys.readouterr().err
+    assert "no baseline at" in err and "for review" in err
