@@ -32,6 +32,7 @@ from core.baseline import Position
 from core.messages import Alert, Evidence, StanceObservation
 
 SIDES = ("support", "oppose")
+MAX_CANDIDATES = 50  # per pair, newest kept: bounds the stored state during a flood of one story
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def step(
     last_seen = max(state.last_seen, now) if state.last_seen else now
     kept = tuple(c for c in state.candidates if abs(now - c.published) <= config.window)
     if obs.stance == reference or kind_of(baseline, state.current, obs.stance) is None:
-        # agreement with the reference (or a non-change such as mixed -> neutral) weakens rival candidates
+        # agreement with the reference (or a non-change such as mixed -> neutral) fires nothing
         return replace(state, candidates=kept, last_seen=last_seen), None
     cand = Candidate(
         stance=obs.stance,
@@ -151,7 +152,7 @@ def step(
         title=obs.title,
         url=obs.url,
     )
-    kept = (*kept, cand)
+    kept = (*kept, cand)[-MAX_CANDIDATES:]
     same = [c for c in kept if c.stance == obs.stance]
     if not _corroborated(same, config):
         return replace(state, candidates=kept, last_seen=last_seen), None
