@@ -208,6 +208,7 @@ class Consumer:
             "auto_offset_reset": "earliest",
             "max_poll_records": 500,
             "request_timeout_ms": max(settings.kafka_request_timeout_ms, 31_000),
+            "bootstrap_timeout_ms": settings.kafka_request_timeout_ms,
         }
         config.update(overrides)
         self.group_id = group_id
