@@ -101,7 +101,6 @@ def server_properties(settings: Settings, log_dir: Path) -> str:
         "controller.listener.names": "CONTROLLER",
         "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
         "log.dirs": str(log_dir),
-        "num.partitions": str(settings.topic_partitions),
         "default.replication.factor": "1",
         "min.insync.replicas": "1",
         "offsets.topic.replication.factor": "1",
@@ -244,6 +243,11 @@ class LocalBroker:
         with self._locked():
             pid = self.pid()
             if pid is not None:
+                if self._read_config() != server_properties(self.settings, self.storage_dir):
+                    raise BrokerError(
+                        f"the local broker (pid {pid}) runs with other host/ports than these settings; "
+                        "stop it first: stancewatch broker stop"
+                    )
                 log.info("local broker already running (pid %d) on %s", pid, self.address)
                 self._wait_ready(pid, time.monotonic() + self.start_timeout)
                 return self.address
@@ -315,6 +319,12 @@ class LocalBroker:
         shutil.rmtree(self.lib_dir, ignore_errors=True)
         tmp.rename(self.lib_dir)
         stamp.write_text(wanted + "\n")
+
+    def _read_config(self) -> str:
+        try:
+            return self.config_file.read_text()
+        except OSError:
+            return ""
 
     def _write_config(self) -> None:
         self.logs_dir.mkdir(parents=True, exist_ok=True)

@@ -174,6 +174,11 @@ def test_start_status_stop_idempotent(private_broker: LocalBroker, private_setti
     # a second start (and a second LocalBroker object, as another command would make) finds it
     assert LocalBroker(private_settings).ensure_running() == address
     assert broker.status().pid == state.pid
+    # ... unless asked for other ports than it runs with: a clear error, not a wrong address
+    moved = private_settings.model_copy(update={"broker_port": free_port()})
+    with pytest.raises(BrokerError, match="stancewatch broker stop"):
+        LocalBroker(moved).start()
+    assert broker.status().pid == state.pid
 
     # it works as a broker: topics, an acknowledged publish
     assert set(ensure_topics(private_settings, address)) == set(Topics(private_settings.topic_prefix).all())
