@@ -99,4 +99,6 @@ def load(path: Path, topics: set[str] | None = None) -> Baseline:
 
 
 def built_now(article: Path, model_version: str, positions: list[Position], when: datetime) -> Baseline:
-    return Baseline(article=str(article), built_at=when, model_version=model_version, positions=tuple(positions))
+    return Baseline(
+        article=str(article), built_at=when, model_version=model_version, positions=tuple(positions)
+    )

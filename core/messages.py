@@ -147,7 +147,8 @@ def decode(model: type[M], raw: bytes | None) -> M:
     version = data.get("schema_version")
     if version != model.SCHEMA_VERSION:
         raise MessageError(
-            f"unknown schema_version {version!r} for {model.__name__} (this build reads {model.SCHEMA_VERSION})"
+            f"unknown schema_version {version!r} for {model.__name__} "
+            f"(this build reads {model.SCHEMA_VERSION})"
         )
     try:
         return model.model_validate(data)
