@@ -123,6 +123,11 @@ def server_properties(settings: Settings, log_dir: Path) -> str:
     )
 
 
+def _properties(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
 def new_cluster_id() -> str:
     """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, never starting with '-'."""
     while True:
@@ -243,7 +248,7 @@ class LocalBroker:
         with self._locked():
             pid = self.pid()
             if pid is not None:
-                if self._read_config() != server_properties(self.settings, self.storage_dir):
+                if not self._same_endpoints():
                     raise BrokerError(
                         f"the local broker (pid {pid}) runs with other host/ports than these settings; "
                         "stop it first: stancewatch broker stop"
@@ -320,11 +325,14 @@ class LocalBroker:
         tmp.rename(self.lib_dir)
         stamp.write_text(wanted + "\n")
 
-    def _read_config(self) -> str:
+    def _same_endpoints(self) -> bool:
+        """Whether the running broker's config has the listeners these settings ask for."""
         try:
-            return self.config_file.read_text()
+            running = _properties(self.config_file.read_text())
         except OSError:
-            return ""
+            return False
+        wanted = _properties(server_properties(self.settings, self.storage_dir))
+        return all(running.get(k) == wanted[k] for k in ("listeners", "controller.quorum.voters", "log.dirs"))
 
     def _write_config(self) -> None:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
