@@ -1,8 +1,8 @@
 """Shared fixtures.
 
 ``kafka_bootstrap`` gives a real broker: the cluster named by STANCEWATCH_KAFKA_BOOTSTRAP when set, else
-the project's own local broker (started by ``core.broker`` and left running for the session; the broker
-stops itself when the session's processes end). ``make_settings`` builds isolated settings: a private
+the project's own local broker (started by ``core.broker``; a broker this test session started stops by
+itself when pytest exits, one that was already running is left alone). ``make_settings`` builds isolated settings: a private
 data directory and a unique topic prefix per test, so tests never see each other's messages.
 """
 
@@ -34,7 +34,7 @@ def kafka_bootstrap() -> str:
     external = os.environ.get("STANCEWATCH_KAFKA_BOOTSTRAP", "").strip()
     if external:
         return external
-    return LocalBroker(load_settings()).ensure_running()
+    return LocalBroker(load_settings()).ensure_running(exit_with_pid=os.getpid())
 
 
 @pytest.fixture
