@@ -79,6 +79,12 @@ def test_dockerfile_has_one_image_for_every_stage() -> None:
     assert re.search(r"^USER \w+", text, re.M), "the image must not run as root"
 
 
+def test_docker_context_excludes_secrets_and_local_state() -> None:
+    ignored = (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").split()
+    for pattern in (".venv", ".git", "**/.env", "deploy/.env"):
+        assert pattern in ignored, pattern
+
+
 def test_grafana_provisioning_points_at_the_dashboards() -> None:
     ds = yaml.safe_load((GRAFANA / "provisioning" / "datasources" / "prometheus.yml").read_text())
     uids = {d["uid"] for d in ds["datasources"]}
