@@ -315,7 +315,7 @@ class LoraSettings:
     rank: int = 16
     alpha: int = 32
     dropout: float = 0.05
-    learning_rate: float = 6e-4
+    learning_rate: float = 8e-4
     weight_decay: float = 0.01
     warmup_fraction: float = 0.06
     max_length: int = MAX_LENGTH
@@ -343,10 +343,13 @@ class LoraTrainer:
         self.optimizer = torch.optim.AdamW(
             params, lr=settings.learning_rate, weight_decay=settings.weight_decay
         )
+        self.total_steps = total_steps  # may be lowered mid-run (time budget); the decay follows it
         warmup = max(1, int(total_steps * settings.warmup_fraction))
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer,
-            lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup))),
+            lambda s: min(
+                (s + 1) / warmup, max(0.0, (self.total_steps - s) / max(1, self.total_steps - warmup))
+            ),
         )
         self.label_ids = {v: k for k, v in NLI_ID2LABEL.items()}
 

@@ -131,6 +131,122 @@ IRRELEVANT = [
     "released figures on tourism last year",
 ]
 
+QUOTE_FRAMES = [
+    '"{q}," {subj} said.',
+    '{subj} said: "{q}."',
+    '"{q}," {subj} told reporters on Monday.',
+    '{subj} said in a statement that "{q}."',
+]
+
+# First-person quotes per topic and side (the last of each list is held out, as for the verb phrases).
+QUOTES: dict[str, dict[str, list[str]]] = {
+    "sanctions": {
+        "support": [
+            "The sanctions must be fully enforced until Pyongyang changes course",
+            "We need stronger economic pressure on the North",
+            "Every loophole in the sanctions must be closed",
+            "The pressure campaign has to continue",
+        ],
+        "oppose": [
+            "Sanctions are a dead end and should be eased",
+            "More sanctions will only hurt ordinary people",
+            "We do not support any further sanctions",
+            "It is time to start lifting the sanctions",
+        ],
+    },
+    "thaad": {
+        "support": [
+            "The THAAD battery is a defensive necessity",
+            "THAAD will stay to protect our people",
+            "We will complete the THAAD deployment",
+        ],
+        "oppose": [
+            "THAAD must go",
+            "The THAAD deployment undermines our security",
+            "We firmly oppose the deployment of THAAD",
+        ],
+    },
+    "military_exercises": {
+        "support": [
+            "The joint drills are vital to our readiness",
+            "The exercises will go ahead as scheduled",
+            "We will keep training together with our ally",
+        ],
+        "oppose": [
+            "The war games must stop",
+            "These drills are a dangerous provocation",
+            "The joint exercises should be suspended",
+        ],
+    },
+    "inter_korean_dialogue": {
+        "support": [
+            "The two Koreas must talk to each other",
+            "We are ready to sit down with the North",
+            "Dialogue between North and South is the only way to peace",
+        ],
+        "oppose": [
+            "There is nothing to talk about with the South",
+            "Inter-Korean talks are off the table",
+            "We will not engage with Seoul",
+        ],
+    },
+    "us_dprk_diplomacy": {
+        "support": [
+            "I would be honored to meet Kim Jong Un",
+            "Washington and Pyongyang should talk directly",
+            "A summit between the US and North Korea would be a good step",
+        ],
+        "oppose": [
+            "Talking to Pyongyang is a waste of time",
+            "There will be no summit with the North Korean leader",
+            "We see no reason to negotiate with the Americans",
+        ],
+    },
+    "six_party_talks": {
+        "support": [
+            "The Six-Party Talks remain the right framework",
+            "All six parties should return to the table",
+        ],
+        "oppose": ["The six-party process is finished", "We will not go back to the Six-Party Talks"],
+    },
+    "military_strike": {
+        "support": [
+            "All options are on the table, including a military one",
+            "We are prepared to use force if necessary",
+            "A preventive strike cannot be ruled out",
+        ],
+        "oppose": [
+            "There is no military solution",
+            "A war on the peninsula must never happen",
+            "Military action would be a disaster for everyone",
+        ],
+    },
+    "denuclearization": {
+        "support": [
+            "The goal remains the complete denuclearization of the peninsula",
+            "North Korea must abandon its nuclear weapons",
+            "We will never accept a nuclear-armed North Korea",
+        ],
+        "oppose": [
+            "Our nuclear deterrent is not up for negotiation",
+            "We will never give up our nuclear weapons",
+            "Denuclearization is simply off the table",
+        ],
+    },
+    "support_for_dprk": {
+        "support": [
+            "We will always stand with our friends in Pyongyang",
+            "Our cooperation with the North will grow",
+            "We will keep sending aid to the North Korean people",
+        ],
+        "oppose": [
+            "We have stopped all trade with the North",
+            "We will not help Pyongyang",
+            "Our support for the North has come to an end",
+        ],
+    },
+}
+
 TOPICS: dict[str, dict[str, list[str]]] = {
     "sanctions": {
         "support": [

@@ -29,7 +29,7 @@ class TrainConfig:
     steps: int | None = None  # None: one pass over the training mix
     batch_size: int = 32
     max_minutes: float = 30.0
-    eval_reserve_minutes: float = 4.0
+    eval_reserve_minutes: float = 5.0
     synthetic_sentences: int = 3000
     mnli_limit: int = 6000
     vast_limit: int = 1500
@@ -123,7 +123,13 @@ def train(
     rng = random.Random(cfg.seed + 1)
     deadline = started + 60 * max(0.1, cfg.max_minutes - cfg.eval_reserve_minutes)
     done, losses = 0, []
+    loop_start = time.monotonic()
     while done < total and time.monotonic() < deadline:
+        if cfg.steps is None and done >= 30 and done % 30 == 0:
+            # Without an explicit step count, shrink the plan to what the time budget allows so the
+            # learning rate still decays to zero; the card records the steps actually run.
+            rate = (time.monotonic() - loop_start) / done
+            total = trainer.total_steps = min(total, done + int((deadline - time.monotonic()) / rate))
         batch = batches[done % len(batches)]
         if done and done % len(batches) == 0:
             rng.shuffle(batches)

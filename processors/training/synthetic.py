@@ -14,7 +14,18 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from processors.training.phrasebook import ALIASES, CONDEMN, FRAMES, IRRELEVANT, KP_OBJ, POSS, TOPICS, WELCOME
+from processors.training.phrasebook import (
+    ALIASES,
+    CONDEMN,
+    FRAMES,
+    IRRELEVANT,
+    KP_OBJ,
+    POSS,
+    QUOTE_FRAMES,
+    QUOTES,
+    TOPICS,
+    WELCOME,
+)
 
 COUNTRIES = ("US", "RU", "CN", "KR", "KP", "JP")
 STANCES = ("support", "oppose", "neutral", "none")
@@ -59,6 +70,11 @@ def _single(rng: random.Random, held_out: bool) -> tuple[str, str, list[tuple[st
     topic = rng.choice(_topics_for(country))
     side = rng.choices(("support", "oppose", "neutral"), weights=(4, 4, 3))[0]
     vp = rng.choice(_vps(topic, side, country, held_out))
+    if side != "neutral" and rng.random() < 0.2:
+        quotes = QUOTES[topic][side]
+        quote = rng.choice(quotes[-1:] if held_out else quotes[:-1])
+        text = rng.choice(QUOTE_FRAMES).format(q=quote, subj=rng.choice(ALIASES[country]))
+        return text[:1].upper() + text[1:], "", [(country, topic, side)]
     if rng.random() < 0.2:
         # Subject only in the context: "X issued a statement. It called for ...".
         context = _sentence(
@@ -87,7 +103,10 @@ def _pair_sentence(rng: random.Random, held_out: bool) -> tuple[str, str, list[t
             (rng.choice(CONDEMN), "oppose") if rng.random() < 0.6 else (rng.choice(WELCOME), "support")
         )
         subj = rng.choice(ALIASES[a])
-        text = f"{subj} {verb} {rng.choice(POSS[b])} {noun}."
+        if rng.random() < 0.5 or verb in ("rejected", "backed", "endorsed", "protested against"):
+            text = f"{subj} {verb} {rng.choice(POSS[b])} {noun}."
+        else:
+            text = f"{subj} {verb} {rng.choice(ALIASES[b])} for its {noun}."
         return text[:1].upper() + text[1:], "", [(a, topic, a_side), (b, topic, "support")]
     if kind < 0.7:
         sides = rng.choice([("support", "oppose"), ("oppose", "support"), ("support", "support")])
