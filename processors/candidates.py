@@ -4,9 +4,12 @@ A sentence is a candidate for (country, topic) when the country is one of its ac
 cued in it. Which pairs to ask the model about decides most of the pipeline's speed (the naive way asks
 every country about every topic for every sentence) and much of its precision.
 
-- Actors: countries mentioned by an alias that is not merely the target of an action ("sanctions
-  against North Korea", "pressure on Russia", and what is coordinated with such a target: "toward Japan
-  and South Korea"). The first actor is the sentence's subject.
+- Actors: countries mentioned by an alias that is not merely the object of a preposition ("sanctions
+  against North Korea", "pressure on Russia", "talks with Pyongyang", "denuclearization of North
+  Korea", and what is coordinated with such an object: "toward Japan and South Korea"). "by", "for"
+  and "between" are not in the list: "drills conducted by the United States", "respect for Russia
+  and China for their support", "between Russia and China, as both oppose" name actors. The first
+  actor is the sentence's subject.
 - Carry-over: a sentence with no country mention at all ("The drills must stop, it said.") takes the
   subject of the sentence before it (one step, or two through a sentence that itself carried); a
   sentence that opens with a pronoun or a role ("He said ...", "The ministry said ...") adds that
@@ -14,6 +17,7 @@ every country about every topic for every sentence) and much of its precision.
 - Topics: the topic cues of the sentence (weak cues only when the topic's participants are mentioned in
   the sentence, its neighbours or the title). A sentence with actors but no cue takes the cued topics
   of the sentence before it ("... THAAD ... . China's envoy called for a halt of deployment.").
+- Headings and bylines (short lines without terminal punctuation) are not evidence.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from processors.lexicon import Lexicon, Mention
 
 # A mention right after one of these words is the target of an action, not an actor.
 _TARGET_BEFORE = re.compile(
-    r"(?:\b(?:on|against|toward|towards|at|into|upon)\s+(?:the\s+)?)$",
+    r"(?:\b(?:on|against|toward|towards|at|into|upon|with|to|from|of|over|about)\s+(?:the\s+)?)$",
     re.IGNORECASE,
 )
 # A sentence opening with one of these refers back to the subject of the sentence before.
@@ -79,21 +83,28 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
     return _dedupe(out)
 
 
+def is_heading(sentence: str) -> bool:
+    """A short line without terminal punctuation (a heading, a byline): no stance evidence in it."""
+    return not sentence.rstrip("\"'”’)]").endswith((".", "!", "?", ":", ";")) and len(sentence.split()) <= 12
+
+
 def views(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[SentenceView]:
-    """The mentions, actors and cued topics of every sentence (cue windows include the neighbours)."""
+    """The mentions, actors and cued topics of every sentence."""
     mentions = [lexicon.mentions(s) for s in sentences]
-    title_countries = {m.country for m in lexicon.mentions(title)} if title else set()
+    title_countries = {m.country for m in lexicon.mentions(title)}
     out: list[SentenceView] = []
     for i, sentence in enumerate(sentences):
+        # weak cues need their participants in view: this sentence, its neighbours or the title
         in_view = set(title_countries)
         for j in (i - 1, i, i + 1):
             if 0 <= j < len(sentences):
                 in_view.update(m.country for m in mentions[j])
+        heading = is_heading(sentence)
         out.append(
             SentenceView(
                 mentioned=_dedupe([m.country for m in mentions[i]]),
-                actors=actors(sentence, mentions[i]),
-                topics=lexicon.cues(sentence, in_view),
+                actors=() if heading else actors(sentence, mentions[i]),
+                topics=() if heading else lexicon.cues(sentence, in_view),
             )
         )
     return out

@@ -69,8 +69,20 @@ def test_no_country_no_topic_no_candidates(lexicon) -> None:  # type: ignore[no-
 def test_pronoun_subject_adds_the_previous_subject(lexicon) -> None:  # type: ignore[no-untyped-def]
     sentences = [
         "Russian Foreign Minister Sergei Lavrov met his counterpart on Monday.",
-        "He said the joint drills of Washington and Seoul must stop.",
+        "He said the joint drills held by Washington and Seoul must stop.",
     ]
     got = candidates(sentences, lexicon)
     assert Candidate(1, "RU", "military_exercises", carried=True) in got
     assert Candidate(1, "US", "military_exercises", carried=False) in got
+
+
+def test_objects_of_prepositions_are_not_actors_but_agents_are(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Seoul seeks talks with Pyongyang and the denuclearization of North Korea, backed by Tokyo."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("KR", "JP")
+    sentence = "Cooperation between Russia and China grew, as both oppose a strike."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU", "CN")
+
+
+def test_headings_are_not_evidence(lexicon) -> None:  # type: ignore[no-untyped-def]
+    got = candidates(["Russia and the Sanctions Debate", "Moscow opposes new sanctions."], lexicon)
+    assert pairs(got) == {(1, "RU", "sanctions")}
