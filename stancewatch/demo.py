@@ -218,6 +218,8 @@ class Demo:
                         break
                     live.update(status_line(self.counts, phase, started, self.stages))
                 live.update(status_line(self.counts, "done", started, self.stages))
+            if not self.console.is_terminal:
+                self.console.line()  # the live line of a non-terminal run ends without a newline
         finally:
             watcher.close()
         elapsed = time.monotonic() - started

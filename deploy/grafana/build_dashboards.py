@@ -459,7 +459,9 @@ def stance_board() -> dict[str, Any]:
             "datasource": DATASOURCE,
             "enable": True,
             "iconColor": "red",
-            "expr": f"sum by (kind) (increase({M['alerts_fired']}[2m])) > 0",
+            # ``unless ... offset``: a kind's first alert creates its series at 1, which increase() misses.
+            "expr": f"sum by (kind) (increase({M['alerts_fired']}[2m])) > 0 "
+            f"or sum by (kind) ({M['alerts_fired']} unless {M['alerts_fired']} offset 2m)",
             "step": "1m",
             "titleFormat": "alert: {{kind}}",
             "tagKeys": "kind",
@@ -470,7 +472,8 @@ def stance_board() -> dict[str, Any]:
             "datasource": DATASOURCE,
             "enable": True,
             "iconColor": "orange",
-            "expr": f"changes({M['current']}{{{sel}}}[2m]) > 0",
+            "expr": f"changes({M['current']}{{{sel}}}[2m]) > 0 "
+            f"or ({M['current']}{{{sel}}} unless {M['current']}{{{sel}}} offset 2m)",
             "step": "1m",
             "titleFormat": "{{country}} {{topic}} changed",
             "tagKeys": "country,topic",

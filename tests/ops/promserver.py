@@ -81,6 +81,7 @@ def scrape_config(targets: Mapping[str, str], self_address: str, interval: str =
 class PrometheusServer:
     def __init__(self, workdir: Path, port: int, config: Mapping[str, Any], max_seconds: int = 1800) -> None:
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.address = f"127.0.0.1:{port}"
         self.url = f"http://{self.address}"
         self.config_path = workdir / "prometheus.yml"

@@ -143,7 +143,6 @@ def running(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> I
     prom_port = free_port()
     targets = {name: f"127.0.0.1:{proc.metrics_port}" for name, proc in stages.items()}
     prometheus = PrometheusServer(work / "prom", prom_port, scrape_config(targets, f"127.0.0.1:{prom_port}"))
-    (work / "prom").mkdir()
     consumer = Consumer(settings, f"{prefix}ops-watch", [topics.alerts], kafka_bootstrap)
     publisher = Publisher(settings, kafka_bootstrap)
     try:
