@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from core.metrics import PREFIX
+from core.metrics import PREFIX, ConsumerLag, StanceBoard
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class AlertMetrics:
     sends: Counter
     send_seconds: Histogram
     outbox_pending: Gauge
-    lag: Gauge
+    lag: ConsumerLag  # the shared stancewatch_consumer_lag_records{group,topic,partition}
+    board: StanceBoard  # the shared stancewatch_stance_baseline / stancewatch_stance_current gauges
 
     @classmethod
     def build(cls, registry: CollectorRegistry) -> AlertMetrics:
@@ -50,5 +51,6 @@ class AlertMetrics:
             outbox_pending=Gauge(
                 p + "outbox_pending", "Pending outbox rows per channel", ["channel"], registry=registry
             ),
-            lag=Gauge(p + "consumer_lag_records", "Records behind on stances", registry=registry),
+            lag=ConsumerLag(registry),
+            board=StanceBoard(registry),
         )

@@ -77,6 +77,19 @@ class AlertStage:
     def __post_init__(self) -> None:
         self.topics = Topics(self.settings.topic_prefix)
         self.config = detect_config(self.settings)
+        self.positions = self.baseline.by_key()
+        for pos in self.baseline.positions:
+            self.metrics.board.set_baseline(pos.country, pos.topic, pos.stance)
+        self._show({**{k: PairState() for k in self.positions}, **self.store.pair_states()})
+
+    def _show(self, states: Mapping[str, PairState]) -> None:
+        """Put each pair's current position (the active change, else the baseline) on the stance board."""
+        for key, state in states.items():
+            pos = self.positions.get(key)
+            current = state.current or (pos.stance if pos is not None else None)
+            if current is not None:
+                country, _, topic = key.partition(":")
+                self.metrics.board.set_current(country, topic, current)
 
     def handle(self, records: Sequence[Record]) -> list[Alert]:
         """Process one batch up to (not including) the offset commit; return the alerts fired."""
@@ -109,6 +122,7 @@ class AlertStage:
             self.publisher.publish_all(self.topics.alerts, alerts)
         routed = [(a, route.channels_for(a, self.channels, self.routes)) for a in alerts]
         self.store.commit_batch(states, fresh_ids, routed)
+        self._show(states)
         self.metrics.observations.inc(len(fresh))
         for a in alerts:
             self.metrics.alerts.labels(a.kind).inc()
@@ -133,4 +147,7 @@ class AlertStage:
             self.poll_once(timeout_ms=500)
             lag_every += 1
             if lag_every % 20 == 0:
-                self.metrics.lag.set(sum(self.consumer.lag().values()))
+                try:
+                    self.metrics.lag.update(self.consumer.group_id, self.consumer.lag())
+                except Exception as exc:  # lag is diagnostics only; never stop the stage for it
+                    log.debug("lag unavailable: %s", exc)

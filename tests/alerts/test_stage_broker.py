@@ -74,7 +74,8 @@ def test_observation_in_alert_out_everywhere(kafka_bootstrap: str, make_settings
         ]
         pub.publish_all(topics.stances, history)
         pub.send_raw(topics.stances, [(b"RU:sanctions", b"{not json")])
-        runtime = AlertRuntime(settings, base, kafka_bootstrap, new_registry(), notifiers.build(settings))
+        registry = new_registry()
+        runtime = AlertRuntime(settings, base, kafka_bootstrap, registry, notifiers.build(settings))
         thread = start(runtime)
         try:
             assert len(slack.wait_for(1, 60)) == 1
@@ -94,6 +95,13 @@ def test_observation_in_alert_out_everywhere(kafka_bootstrap: str, make_settings
         assert alerts[0].id in box.messages[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert [decode(Alert, line.encode()).id for line in jsonl.read_text().splitlines()] == [alerts[0].id]
         assert len(dlq) == 1 and dict(dlq[0].headers)["x-stage"] == b"alerts"
+        pair = {"country": "RU", "topic": "sanctions"}
+        assert registry.get_sample_value("stancewatch_stance_baseline", pair) == -1.0
+        assert registry.get_sample_value("stancewatch_stance_current", pair) == 1.0
+        assert registry.get_sample_value("stancewatch_alerts_fired_total", {"kind": "reversal"}) == 1.0
+        assert registry.get_sample_value("stancewatch_alerts_dead_letters_total") == 1.0
+        sent = {"channel": "webhook", "outcome": "ok", "reason": "ok"}
+        assert registry.get_sample_value("stancewatch_alerts_sends_total", sent) == 1.0
 
         # restart with the same group: nothing is repeated; a restart that lost its offsets (new group)
         # re-reads every observation, which the store recognises: still no second alert anywhere
