@@ -123,7 +123,7 @@ def _naive(export_dir: str, items: list[GoldItem], batch_size: int) -> dict[str,
 
 def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
     with mp.get_context("spawn").Pool(1) as pool:
-        return pool.apply(fn, args)  # type: ignore[no-any-return]
+        return pool.apply(fn, args)
 
 
 def _f1(items: list[GoldItem], triples: list[list[str]]) -> tuple[float, int]:
