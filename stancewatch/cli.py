@@ -15,7 +15,7 @@ import ingest.commands
 import processors.commands
 from core.logs import configure
 from core.settings import SettingsError, load_settings
-from stancewatch import broker_commands, run_commands
+from stancewatch import broker_commands, demo, replay, run_commands
 
 app = typer.Typer(
     name="stancewatch",
@@ -34,7 +34,15 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = settings
 
 
-for module in (broker_commands, run_commands, ingest.commands, processors.commands, alerts.commands):
+for module in (
+    broker_commands,
+    run_commands,
+    ingest.commands,
+    processors.commands,
+    alerts.commands,
+    replay,
+    demo,
+):
     module.register(app)
 
 
