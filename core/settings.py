@@ -83,7 +83,8 @@ class Settings(BaseSettings):
     model_path: str = ""
     classify_batch_articles: int = Field(default=16, ge=1)
     classify_batch_ms: int = Field(default=500, ge=1)
-    classify_min_confidence: float = Field(default=0.5, ge=0, le=1)
+    # Chosen on the project's own example sentences (F1 0.77 at 0.4 against 0.69 at 0.5 with minilm-nli-v2).
+    classify_min_confidence: float = Field(default=0.4, ge=0, le=1)
     # Extra alias / topic files merged over processors/countries.yaml and processors/topics.yaml.
     countries_file: Path | None = None
     topics_file: Path | None = None
