@@ -59,6 +59,9 @@ def train(
 
         def report(step: int, total: int, loss: float) -> None:
             bar.update(task, completed=step, total=total, loss=loss)
+            if not bar.console.is_terminal and (step % 50 == 0 or step == total):
+                # Logs (nohup, CI) get a line now and then instead of a live bar.
+                typer.echo(f"step {step}/{total} loss {loss:.4f}", err=True)
 
         try:
             metrics = run_train(cfg, data_dir, target, report)

@@ -17,7 +17,7 @@ from processors.training.hypotheses import (
     premise,
 )
 from processors.training.metrics import ece, macro_f1
-from processors.training.phrasebook import TOPICS
+from processors.training.phrasebook import QUOTES, TOPICS
 
 
 def test_hypothesis_uses_country_name_and_topic_phrase() -> None:
@@ -60,12 +60,9 @@ def test_synthetic_is_deterministic_and_covers_every_country_topic_and_stance() 
 
 
 def test_held_out_phrases_never_appear_in_training_sentences() -> None:
-    held = [
-        re.compile(re.escape(lst[-1]).replace(re.escape("{kp}"), ".+?"))
-        for spec in TOPICS.values()
-        for key, lst in spec.items()
-        if key != "noun"
-    ]
+    lists = [lst for spec in TOPICS.values() for key, lst in spec.items() if key != "noun"]
+    lists += [lst for spec in QUOTES.values() for lst in spec.values()]
+    held = [re.compile(re.escape(lst[-1]).replace(re.escape("{kp}"), ".+?")) for lst in lists]
     train_text = "\n".join(e.sentence for e in synthetic.generate(2000, seed=1))
     held_text = "\n".join(e.sentence for e in synthetic.generate(300, seed=2, held_out=True))
     assert not [h.pattern for h in held if h.search(train_text)]
