@@ -252,6 +252,8 @@ class StanceModel:
             return cls(NLIEncoder(merged.eval(), tokenizer), head, target.name, topics)
         if not path:
             raise ModelError(f"committed model missing at {target}; run 'stancewatch train'")
+        if path.startswith((".", "/", "~")) and not target.is_dir():
+            raise ModelError(f"cannot load model {path!r}: no such directory")
         try:
             model = AutoModelForSequenceClassification.from_pretrained(path)
             tokenizer = AutoTokenizer.from_pretrained(path)

@@ -118,7 +118,7 @@ def train(
     started = time.monotonic()
     pairs = training_mix(cfg, data_dir)
     batches = bucketed_batches(pairs, cfg.batch_size, cfg.seed)
-    total = cfg.steps or len(batches)
+    planned = total = cfg.steps or len(batches)
     trainer = m.LoraTrainer(cfg.lora, total, cfg.seed)
     rng = random.Random(cfg.seed + 1)
     deadline = started + 60 * max(0.1, cfg.max_minutes - cfg.eval_reserve_minutes)
@@ -128,8 +128,11 @@ def train(
         if cfg.steps is None and done >= 30 and done % 30 == 0:
             # Without an explicit step count, shrink the plan to what the time budget allows so the
             # learning rate still decays to zero; the card records the steps actually run.
+            # Re-estimated every 30 steps from the average rate so far, never above one pass.
             rate = (time.monotonic() - loop_start) / done
-            total = trainer.total_steps = min(total, done + int((deadline - time.monotonic()) / rate))
+            total = trainer.total_steps = max(
+                done + 1, min(planned, done + int((deadline - time.monotonic()) / rate))
+            )
         batch = batches[done % len(batches)]
         if done and done % len(batches) == 0:
             rng.shuffle(batches)
@@ -180,7 +183,7 @@ def train(
     metrics: dict[str, object] = {
         "version": cfg.version,
         "steps": done,
-        "planned_steps": total,
+        "planned_steps": planned,
         "training_pairs": len(pairs),
         "pairs_seen": done * cfg.batch_size,
         "final_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 4),
