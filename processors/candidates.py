@@ -16,7 +16,8 @@ every country about every topic for every sentence) and much of its precision.
   subject to its own actors.
 - Topics: the topic cues of the sentence (weak cues only when the topic's participants are mentioned in
   the sentence, its neighbours or the title). A sentence with actors but no cue takes the cued topics
-  of the sentence before it ("... THAAD ... . China's envoy called for a halt of deployment.").
+  of the sentence before it when it refers back ("... THAAD ... . China's envoy called for a halt of
+  the deployment.").
 - Headings and bylines (short lines without terminal punctuation) are not evidence.
 """
 
@@ -38,6 +39,14 @@ _ANAPHOR = re.compile(
     r"^\W*(?:he|she|they|it|its|his|her|their|the\s+(?:minister|ministry|spokesman|spokeswoman|spokesperson|"
     r"president|prime minister|official|officials|statement|envoy|ambassador|agency|government|leader|"
     r"foreign minister|diplomat|diplomats|country|state media|premier|chancellor))\b",
+    re.IGNORECASE,
+)
+# A sentence without its own topic cue takes the topics of the sentence before only when it refers back
+# to something: a pronoun or a definite noun phrase ("it", "the deployment", "the measures").
+_REFERS_BACK = re.compile(
+    r"\b(?:it|its|this|these|those|they|them|such|the\s+(?:deployment|move|plan|measures?|decision|proposal|"
+    r"system|step|steps|policy|idea|talks|drills|exercises|resolution|strike|deal|agreement|summit|meeting|"
+    r"battery|offer|initiative|issue|matter|sanctions))\b",
     re.IGNORECASE,
 )
 _COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&)\s*)+(?:the\s+)?$", re.IGNORECASE)
@@ -127,7 +136,7 @@ def candidates(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> l
                 depth[i] = depth[i - 1] + 1
         subject_of.append(countries[0] if countries else None)
         topics, topic_carried = view.topics, False
-        if not topics and countries and i > 0 and seen[i - 1].topics:
+        if not topics and countries and i > 0 and seen[i - 1].topics and _REFERS_BACK.search(sentences[i]):
             topics, topic_carried = seen[i - 1].topics, True
         for country in countries:
             for topic in topics:

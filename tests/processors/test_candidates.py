@@ -86,3 +86,8 @@ def test_objects_of_prepositions_are_not_actors_but_agents_are(lexicon) -> None:
 def test_headings_are_not_evidence(lexicon) -> None:  # type: ignore[no-untyped-def]
     got = candidates(["Russia and the Sanctions Debate", "Moscow opposes new sanctions."], lexicon)
     assert pairs(got) == {(1, "RU", "sanctions")}
+
+
+def test_topic_is_carried_only_to_a_sentence_that_refers_back(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = ["Seoul agreed to host the THAAD battery.", "Tokyo held elections on Sunday."]
+    assert pairs(candidates(sentences, lexicon)) == {(0, "KR", "thaad")}
