@@ -42,7 +42,7 @@ class DetectConfig:
     min_confidence: float = 0.5
     min_sources: int = 2
     window: timedelta = timedelta(hours=72)
-    high_confidence: float = 0.75
+    high_confidence: float = 0.8
     evidence_max: int = 5
 
 
