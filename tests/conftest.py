@@ -2,8 +2,9 @@
 
 ``kafka_bootstrap`` gives a real broker: the cluster named by STANCEWATCH_KAFKA_BOOTSTRAP when set, else
 the project's own local broker (started by ``core.broker``; a broker this test session started stops by
-itself when pytest exits, one that was already running is left alone). ``make_settings`` builds isolated settings: a private
-data directory and a unique topic prefix per test, so tests never see each other's messages.
+itself when pytest exits, one that was already running is left alone). ``make_settings`` builds isolated
+settings: a private data directory and a unique topic prefix per test, so tests never see each other's
+messages.
 """
 
 from __future__ import annotations
