@@ -90,15 +90,19 @@ def cluster_answers(bootstrap: str, timeout_ms: int = 5_000) -> str | None:
         admin.close()
 
 
-def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]:
-    """Create the project's topics that do not exist yet; return the names created."""
-    topics = Topics(settings.topic_prefix)
-    admin = KafkaAdminClient(
+def _admin(settings: Settings, bootstrap: str | None) -> KafkaAdminClient:
+    return KafkaAdminClient(
         bootstrap_servers=bootstrap or bootstrap_of(settings),
         client_id=f"{settings.kafka_client_id}-admin",
         request_timeout_ms=settings.kafka_request_timeout_ms,
         bootstrap_timeout_ms=settings.kafka_request_timeout_ms,
     )
+
+
+def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]:
+    """Create the project's topics that do not exist yet; return the names created."""
+    topics = Topics(settings.topic_prefix)
+    admin = _admin(settings, bootstrap)
     try:
         existing = set(admin.list_topics())
         wanted = [
@@ -113,6 +117,26 @@ def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]
             admin.create_topics(wanted, validate_only=False)
         log.info("created topics %s", ", ".join(t.name for t in wanted))
         return [t.name for t in wanted]
+    finally:
+        admin.close()
+
+
+def drop_topics_with_prefixes(
+    settings: Settings, prefixes: Iterable[str], bootstrap: str | None = None
+) -> list[str]:
+    """Delete every topic whose name starts with one of ``prefixes`` (each non-empty); return their names.
+
+    For throw-away runs (tests, replays, demos) that used a private topic prefix.
+    """
+    wanted = tuple(p for p in prefixes if p)
+    if not wanted:
+        return []
+    admin = _admin(settings, bootstrap)
+    try:
+        doomed = sorted(name for name in admin.list_topics() if name.startswith(wanted))
+        for i in range(0, len(doomed), 100):  # bounded requests: a long test session makes hundreds
+            admin.delete_topics(doomed[i : i + 100], timeout_ms=settings.kafka_request_timeout_ms)
+        return doomed
     finally:
         admin.close()
 

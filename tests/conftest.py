@@ -4,14 +4,15 @@
 the project's own local broker (started by ``core.broker``; a broker this test session started stops by
 itself when pytest exits, one that was already running is left alone). ``make_settings`` builds isolated
 settings: a private data directory and a unique topic prefix per test, so tests never see each other's
-messages.
+messages; the topics under those prefixes are deleted when the session ends.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from core.settings import Settings, load_settings
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+_TEST_PREFIXES: set[str] = set()  # topic prefixes handed out by make_settings in this session
 
 
 @pytest.fixture(scope="session")
@@ -29,21 +31,30 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> str:
+def kafka_bootstrap() -> Iterator[str]:
     from core.broker import LocalBroker
+    from core.kafka import drop_topics_with_prefixes
 
+    settings = load_settings()
     external = os.environ.get("STANCEWATCH_KAFKA_BOOTSTRAP", "").strip()
-    if external:
-        return external
-    return LocalBroker(load_settings()).ensure_running(exit_with_pid=os.getpid())
+    bootstrap = external or LocalBroker(settings).ensure_running(exit_with_pid=os.getpid())
+    yield bootstrap
+    # Tests' private topics would pile up on a long-lived broker; prefixes other runs use are untouched.
+    # A failed clean-up is reported, not a test failure: every test already ran.
+    try:
+        drop_topics_with_prefixes(settings, _TEST_PREFIXES, bootstrap)
+    except Exception as exc:  # kafka-python raises several unrelated error types
+        warnings.warn(f"could not delete the test topics: {exc}", stacklevel=1)
 
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def build(**overrides: object) -> Settings:
+        prefix = f"t{uuid.uuid4().hex[:10]}."
+        _TEST_PREFIXES.add(prefix)
         base: dict[str, object] = {
             "data_dir": tmp_path / "data",
-            "topic_prefix": f"t{uuid.uuid4().hex[:10]}.",
+            "topic_prefix": prefix,
             "topic_partitions": 1,
             "metrics_port": 0,
         }

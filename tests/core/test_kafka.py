@@ -20,6 +20,7 @@ from core.kafka import (
     Record,
     Topics,
     bootstrap_of,
+    drop_topics_with_prefixes,
     ensure_topics,
 )
 from core.messages import Article, MessageError, article_id, decode
@@ -94,6 +95,31 @@ def test_ensure_topics_creates_all_with_configured_partitions(
     for name in topics.all():
         assert len(described[name]["partitions"]) == 3, name
         assert all(p["replica_nodes"] == [1] for p in described[name]["partitions"])
+
+
+@pytest.mark.integration
+def test_drop_topics_with_prefixes_deletes_only_those(
+    kafka_bootstrap: str, make_settings: Callable[..., Settings]
+) -> None:
+    doomed = make_settings(kafka_bootstrap=kafka_bootstrap)
+    kept = make_settings(kafka_bootstrap=kafka_bootstrap)
+    ensure_topics(doomed)
+    ensure_topics(kept)
+    dropped = drop_topics_with_prefixes(doomed, [doomed.topic_prefix, ""])
+    assert sorted(dropped) == sorted(Topics(doomed.topic_prefix).all())
+    assert drop_topics_with_prefixes(doomed, []) == []
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # deletion completes asynchronously on the broker
+            names = set(admin.list_topics())
+            if not names & set(dropped):
+                break
+            time.sleep(0.2)
+    finally:
+        admin.close()
+    assert not names & set(dropped)
+    assert set(Topics(kept.topic_prefix).all()) <= names
 
 
 @pytest.mark.integration
