@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from processors.training.hypotheses import TopicsError, parse_topic_phrases
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 COUNTRIES_FILE = PACKAGE_DIR / "countries.yaml"
 TOPICS_FILE = PACKAGE_DIR / "topics.yaml"
@@ -236,26 +238,27 @@ def load_countries(extra: Path | None = None) -> tuple[tuple[Country, ...], tupl
 
 def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
     """The topics of ``path`` (default: the shipped file). A user's topic file replaces the shipped one,
-    as it does for the model's hypotheses: copy processors/topics.yaml and add to it."""
-    merged: dict[str, Topic] = {}
+    as it does for the model's hypotheses: copy processors/topics.yaml and add to it. Descriptions and
+    support/oppose phrases follow the model's rule (``parse_topic_phrases``); cues are read here."""
     path = path or TOPICS_FILE
-    entries = _read_yaml(path).get("topics")
-    if not isinstance(entries, dict):
-        raise LexiconError(f"{path}: topics: expected a mapping of topic id to entry")
-    for tid, entry in entries.items():
-        where = f"topics.{tid}"
-        if not isinstance(entry, dict) or not isinstance(entry.get("description"), str):
-            raise LexiconError(f"{path}: {where}: expected a mapping with at least a description")
-        merged[str(tid)] = Topic(
-            id=str(tid),
-            description=entry["description"],
-            support=str(entry.get("support") or f"favours {entry['description']}"),
-            oppose=str(entry.get("oppose") or f"opposes {entry['description']}"),
-            cues=_strings(path, f"{where}.cues", entry.get("cues")),
-            weak_cues=_strings(path, f"{where}.weak_cues", entry.get("weak_cues")),
-            participants=_strings(path, f"{where}.participants", entry.get("participants")),
+    raw = _read_yaml(path)
+    try:
+        phrases = parse_topic_phrases(raw, path)
+    except TopicsError as exc:
+        raise LexiconError(str(exc)) from None
+    entries = {str(k): v for k, v in raw["topics"].items()}
+    return tuple(
+        Topic(
+            id=tid,
+            description=p.description,
+            support=p.support,
+            oppose=p.oppose,
+            cues=_strings(path, f"topics.{tid}.cues", entries[tid].get("cues")),
+            weak_cues=_strings(path, f"topics.{tid}.weak_cues", entries[tid].get("weak_cues")),
+            participants=_strings(path, f"topics.{tid}.participants", entries[tid].get("participants")),
         )
-    return tuple(merged.values())
+        for tid, p in phrases.items()
+    )
 
 
 def load_lexicon(countries_file: Path | None = None, topics_file: Path | None = None) -> Lexicon:

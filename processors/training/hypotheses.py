@@ -46,6 +46,12 @@ def load_topic_phrases(path: Path | None = None) -> dict[str, TopicPhrases]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise TopicsError(f"cannot read topic file {path}: {exc}") from None
+    return parse_topic_phrases(raw, path)
+
+
+def parse_topic_phrases(raw: object, path: Path) -> dict[str, TopicPhrases]:
+    """The phrases of every topic in a parsed topic file; the one rule for what a topic must have
+    (the candidate lexicon reads its topics through this too, so both agree on a user's file)."""
     topics = raw.get("topics") if isinstance(raw, dict) else None
     if not isinstance(topics, dict) or not topics:
         raise TopicsError(f"topic file {path} has no 'topics' mapping")

@@ -74,3 +74,18 @@ def test_bare_surnames_need_no_other_first_name(lexicon) -> None:  # type: ignor
     ]
     assert codes(lexicon, "Abe and Kevin Abe met; Moon Jae-in came.") == ["JP", "KR"]
     assert codes(lexicon, "Japan's Abe spoke.") == ["JP", "JP"]
+
+
+def test_topic_file_follows_the_models_rule(tmp_path: Path) -> None:
+    # A topic the model could not build hypotheses for must not pass the lexicon either.
+    half = tmp_path / "topics.yaml"
+    half.write_text("topics:\n  x:\n    description: d\n    support: s\n    cues: [x]\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="lacks oppose"):
+        load_lexicon(topics_file=half)
+    whole = tmp_path / "ok.yaml"
+    whole.write_text(
+        "topics:\n  x:\n    description: d\n    support: favours d.\n    oppose: opposes d\n    cues: [x]\n",
+        encoding="utf-8",
+    )
+    (topic,) = load_lexicon(topics_file=whole).topics
+    assert (topic.id, topic.support, topic.oppose, topic.cues) == ("x", "favours d", "opposes d", ("x",))
