@@ -8,8 +8,12 @@ every country about every topic for every sentence) and much of its precision.
   against North Korea", "pressure on Russia", "talks with Pyongyang", "denuclearization of North
   Korea", and what is coordinated with such an object: "toward Japan and South Korea"). "by", "for"
   and "between" are not in the list: "drills conducted by the United States", "respect for Russia
-  and China for their support", "between Russia and China, as both oppose" name actors. The first
-  actor is the sentence's subject.
+  and China for their support", "between Russia and China, as both oppose" name actors, except the
+  parties of talks after an earlier actor ("Moscow's strategy is the promotion of diplomacy between
+  Pyongyang and Seoul"). A country qualifying a military action after "a/an/any" ("oppose a
+  preemptive U.S. military strike") is not an actor; the owner of a policy word is, even after a
+  preposition ("in contrast to Washington's focus on denuclearization"). The first actor is the
+  sentence's subject. A topic's ``not_held_by`` countries are never asked about it.
 - Carry-over: a sentence with no country mention at all ("The drills must stop, it said.") takes the
   subject of the sentence before it (one step, or two through a sentence that itself carried); a
   sentence that opens with a pronoun or a role ("He said ...", "The ministry said ...") adds that
@@ -18,7 +22,8 @@ every country about every topic for every sentence) and much of its precision.
   the sentence, its neighbours or the title). A sentence with actors but no cue takes the cued topics
   of the sentence before it when it refers back ("... THAAD ... . China's envoy called for a halt of
   the deployment.").
-- Headings and bylines (short lines without terminal punctuation) are not evidence.
+- Headings and bylines (short lines without terminal punctuation) are not evidence; the title is (the
+  pipeline passes it as the first sentence).
 """
 
 from __future__ import annotations
@@ -50,6 +55,32 @@ _REFERS_BACK = re.compile(
     re.IGNORECASE,
 )
 _COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&)\s*)+(?:the\s+)?$", re.IGNORECASE)
+# "X's" owning a policy word is an actor even after a preposition: "in contrast to Washington's focus on
+# denuclearization", "opposition to Washington's North Korea strategy" ("sanctions on North Korea's
+# exports" stays a target).
+_POLICY_OWNER_AFTER = re.compile(
+    r"^['’]s?\s+(?:[\w-]+\s+){0,2}?(?:focus|strategy|policy|policies|position|stance|plan|proposal|push|"
+    r"calls?|demands?|efforts?|decision|approach|initiative|insistence|offer|commitment|campaign|"
+    r"support|opposition|objections?|refusal|pledge|threats?|backing|rhetoric)\b",
+    re.IGNORECASE,
+)
+# The parties of talks that someone else promotes or criticises are what the talks are about, not
+# actors: "Moscow's strategy is the promotion of diplomacy between Pyongyang and Seoul". Only after
+# an earlier actor, so "Talks between Seoul and Pyongyang resumed" keeps both as actors.
+_PARTIES_BEFORE = re.compile(
+    r"\b(?:diplomacy|dialogue|talks|negotiations?|summit|meeting|relations|ties|rapprochement|"
+    r"chasm|rift|gap|frictions?|tensions?)\s+between\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[,;:]|\bthat\b")
+# A country named as the attribute of a military action ("oppose a preemptive U.S. military strike")
+# is what the action is about, not who takes a side on it.
+_INDEFINITE_BEFORE = re.compile(r"\b(?:a|an|any)\s+(?:[a-z][\w-]*\s+){0,2}$")
+_MILITARY_AFTER = re.compile(
+    r"^[\s-]*(?:military\s+|naval\s+|air\s+)?(?:strikes?|attacks?|action|invasion|war|intervention|"
+    r"drills?|exercises?|forces|troops)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -79,11 +110,20 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
     """Countries in ``mentions`` that act in ``sentence`` (targets dropped), in order."""
     out: list[str] = []
     previous_target: Mention | None = None
+    parties_from: int | None = None  # inside "talks between A and B" (until the clause ends)
     for m in mentions:
-        before = sentence[: m.start]
-        is_target = bool(_TARGET_BEFORE.search(before[-40:]))
+        before, after = sentence[: m.start], sentence[m.end :]
+        if parties_from is not None and _CLAUSE_END.search(sentence[parties_from : m.start]):
+            parties_from = None
+        if parties_from is None and out and _PARTIES_BEFORE.search(before[-60:]):
+            parties_from = m.start
+        is_target = parties_from is not None or bool(_TARGET_BEFORE.search(before[-40:]))
         if not is_target and previous_target is not None:
             is_target = bool(_COORDINATION.match(sentence[previous_target.end : m.start]))
+        if _INDEFINITE_BEFORE.search(before[-40:]) and _MILITARY_AFTER.match(after):
+            is_target = True
+        elif _POLICY_OWNER_AFTER.match(after) and parties_from is None:
+            is_target = False
         if is_target:
             previous_target = m
         else:
@@ -108,7 +148,7 @@ def views(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[S
         for j in (i - 1, i, i + 1):
             if 0 <= j < len(sentences):
                 in_view.update(m.country for m in mentions[j])
-        heading = is_heading(sentence)
+        heading = is_heading(sentence) and sentence != " ".join(title.split())  # a title is evidence
         out.append(
             SentenceView(
                 mentioned=_dedupe([m.country for m in mentions[i]]),
@@ -140,5 +180,7 @@ def candidates(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> l
             topics, topic_carried = seen[i - 1].topics, True
         for country in countries:
             for topic in topics:
+                if country in lexicon.topic(topic).not_held_by:
+                    continue
                 out.append(Candidate(i, country, topic, carried=country == carried_country or topic_carried))
     return out

@@ -12,7 +12,7 @@ case-insensitive at a word start; cues of five letters or more also match longer
 "sanctions", "denucleari" -> "denuclearization"), shorter ones only with an inflection ("war" -> "wars",
 never "warn"). A topic's ``weak_cues`` count only when all its ``participants`` are mentioned in the
 window the caller passes (a sentence and its neighbours): "talks" is about US-North Korea diplomacy only
-when both are in view.
+when both are in view. A topic's ``not_held_by`` countries are never asked about it.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class Topic:
     cues: tuple[str, ...]
     weak_cues: tuple[str, ...] = ()
     participants: tuple[str, ...] = ()
+    not_held_by: tuple[str, ...] = ()  # countries that take no side on it (North Korea does not back itself)
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,7 @@ def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
             cues=_strings(path, f"topics.{tid}.cues", entries[tid].get("cues")),
             weak_cues=_strings(path, f"topics.{tid}.weak_cues", entries[tid].get("weak_cues")),
             participants=_strings(path, f"topics.{tid}.participants", entries[tid].get("participants")),
+            not_held_by=_strings(path, f"topics.{tid}.not_held_by", entries[tid].get("not_held_by")),
         )
         for tid, p in phrases.items()
     )

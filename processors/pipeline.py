@@ -73,7 +73,7 @@ class Classifier:
         plans: list[tuple[list[str], list[Candidate]]] = []
         queries: list[StanceQuery] = []
         for doc in documents:
-            sentences = split_sentences(doc.text)
+            sentences = evidence_sentences(doc)
             found = candidates(sentences, self.lexicon, doc.title)
             plans.append((sentences, found))
             for c in found:
@@ -100,6 +100,16 @@ class Classifier:
 
     def classify_one(self, document: Document) -> ArticleStances:
         return self.classify([document])[0]
+
+
+def evidence_sentences(doc: Document) -> list[str]:
+    """The sentences that may show a stance: the title first (a headline states the article's main
+    claim: "Russia and China oppose new sanctions"), then the text's sentences."""
+    sentences = split_sentences(doc.text)
+    title = " ".join(doc.title.split())
+    if title and (not sentences or sentences[0] != title):
+        sentences.insert(0, title)
+    return sentences
 
 
 def stance_dicts(result: ArticleStances) -> list[dict[str, object]]:

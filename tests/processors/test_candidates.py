@@ -91,3 +91,42 @@ def test_headings_are_not_evidence(lexicon) -> None:  # type: ignore[no-untyped-
 def test_topic_is_carried_only_to_a_sentence_that_refers_back(lexicon) -> None:  # type: ignore[no-untyped-def]
     sentences = ["Seoul agreed to host the THAAD battery.", "Tokyo held elections on Sunday."]
     assert pairs(candidates(sentences, lexicon)) == {(0, "KR", "thaad")}
+
+
+def test_the_parties_of_talks_someone_else_promotes_are_not_actors(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Tokyo's plan is the promotion of direct talks between Washington and Pyongyang."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("JP",)
+    # the parties act when nobody before them does
+    sentence = "Talks between Seoul and Pyongyang resumed on Monday."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("KR", "KP")
+    # the parties' phrase ends with its clause
+    sentence = "Tokyo backed talks between Washington and Pyongyang; Seoul welcomed them."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("JP", "KR")
+
+
+def test_a_country_qualifying_a_military_action_is_not_an_actor(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Beijing opposes a preemptive U.S. military strike on the North."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("CN",)
+    # "a Chinese official" is still someone speaking
+    sentence = "A Chinese official said any strike would be a disaster."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("CN",)
+
+
+def test_the_owner_of_a_policy_is_an_actor_even_after_a_preposition(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "In contrast to Washington's focus on denuclearization, Moscow wants talks."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("US", "RU")
+    # a possessive that owns no policy stays a target
+    sentence = "Moscow opposed sanctions on North Korea's exports."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+
+
+def test_a_topic_is_never_asked_of_a_country_that_cannot_hold_it(lexicon) -> None:  # type: ignore[no-untyped-def]
+    got = candidates(["Pyongyang praised its alliance with Moscow and Beijing's support."], lexicon)
+    assert all(c.country != "KP" for c in got if c.topic == "support_for_dprk")
+    assert lexicon.topic("support_for_dprk").not_held_by == ("KP",)
+
+
+def test_a_title_is_evidence_but_a_heading_in_the_text_is_not(lexicon) -> None:  # type: ignore[no-untyped-def]
+    title = "Russia opposes new sanctions"
+    got = candidates([title, "Seoul News Desk", "The vote is on Friday."], lexicon, title)
+    assert pairs(got) == {(0, "RU", "sanctions")}

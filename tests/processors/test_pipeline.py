@@ -68,3 +68,15 @@ def test_below_threshold_is_left_out(lexicon) -> None:  # type: ignore[no-untype
         [Document("a", "Japan opposes sanctions.")]
     )
     assert result.stances == ()
+
+
+def test_the_title_is_read_as_evidence_once(lexicon) -> None:  # type: ignore[no-untyped-def]
+    model = FakeModel()
+    title = "Beijing opposes the THAAD deployment"
+    docs = [Document("t", "The decision came on Monday.", title), Document("u", title, title)]
+    with_text, title_only = Classifier(model, lexicon).classify(docs)
+    assert [(s.country, s.topic, s.stance, s.sentence) for s in with_text.stances] == [
+        ("CN", "thaad", "oppose", title)
+    ]
+    assert with_text.sentences == 2
+    assert title_only.sentences == 1  # a text that is only the title is not read twice
