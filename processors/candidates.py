@@ -19,7 +19,8 @@ every country about every topic for every sentence) and much of its precision.
   sentence that opens with a pronoun or a role ("He said ...", "The ministry said ...") adds that
   subject to its own actors.
 - Topics: the topic cues of the sentence (weak cues only when the topic's participants are mentioned in
-  the sentence, its neighbours or the title). A sentence with actors but no cue takes the cued topics
+  the sentence, its neighbours or the title, and not when the sentence names other parties for the
+  talks: "a summit between Washington and Moscow"). A sentence with actors but no cue takes the cued topics
   of the sentence before it when it refers back ("... THAAD ... . China's envoy called for a halt of
   the deployment.").
 - Headings and bylines (short lines without terminal punctuation) are not evidence; the title is (the
@@ -132,6 +133,35 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
     return _dedupe(out)
 
 
+def talk_parties(sentence: str, mentions: Sequence[Mention]) -> frozenset[str]:
+    """The countries named as the parties of talks in ``sentence`` ("a summit between Trump and Putin")."""
+    parties: set[str] = set()
+    first: Mention | None = None
+    for m in mentions:
+        if first is not None and _COORDINATION.match(sentence[first.end : m.start]):
+            parties.update((first.country, m.country))
+        first = m if _PARTIES_BEFORE.search(sentence[: m.start][-60:]) else None
+    return frozenset(parties)
+
+
+def _topics(
+    lexicon: Lexicon, sentence: str, mentions: Sequence[Mention], in_view: set[str]
+) -> tuple[str, ...]:
+    """The cued topics; a topic cued only by a weak word ("summit", "dialogue") is dropped when the
+    sentence names the parties of its talks and they are not the topic's ("the chasm between
+    Washington and Moscow" is not about US-North Korea diplomacy)."""
+    cued = lexicon.cues(sentence, in_view)
+    parties = talk_parties(sentence, mentions)
+    if not parties:
+        return cued
+    strong = lexicon.cues(sentence, set())
+    return tuple(
+        t
+        for t in cued
+        if t in strong or not lexicon.topic(t).participants or set(lexicon.topic(t).participants) <= parties
+    )
+
+
 def is_heading(sentence: str) -> bool:
     """A short line without terminal punctuation (a heading, a byline): no stance evidence in it."""
     return not sentence.rstrip("\"'”’)]").endswith((".", "!", "?", ":", ";")) and len(sentence.split()) <= 12
@@ -153,7 +183,7 @@ def views(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[S
             SentenceView(
                 mentioned=_dedupe([m.country for m in mentions[i]]),
                 actors=() if heading else actors(sentence, mentions[i]),
-                topics=() if heading else lexicon.cues(sentence, in_view),
+                topics=() if heading else _topics(lexicon, sentence, mentions[i], in_view),
             )
         )
     return out

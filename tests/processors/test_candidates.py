@@ -130,3 +130,14 @@ def test_a_title_is_evidence_but_a_heading_in_the_text_is_not(lexicon) -> None: 
     title = "Russia opposes new sanctions"
     got = candidates([title, "Seoul News Desk", "The vote is on Friday."], lexicon, title)
     assert pairs(got) == {(0, "RU", "sanctions")}
+
+
+def test_a_weak_cue_about_other_parties_talks_is_not_a_topic(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = [
+        "North Korea fired a missile on Monday.",
+        "Ahead of a summit between Washington and Moscow, Tillerson said dialogue could ease tensions.",
+    ]
+    assert all(c.index != 1 for c in candidates(sentences, lexicon))
+    # the same weak cue about the topic's own parties stays
+    sentences[1] = "Tillerson said a summit between Washington and Pyongyang could ease tensions."
+    assert (1, "US", "us_dprk_diplomacy") in pairs(candidates(sentences, lexicon))
