@@ -35,10 +35,13 @@ from core.settings import REPO_ROOT, load_settings
 from processors.aggregate import Judgement, aggregate
 from processors.evaluate import GoldItem, Triple, load_gold, score
 from processors.lexicon import load_lexicon
-from processors.pipeline import Classifier, Document
-from processors.text import split_sentences
+from processors.pipeline import Classifier, Document, evidence_sentences
 
 GOLD = REPO_ROOT.parent / "shared" / "data" / "korea-news-dev" / "korea-news-dev.jsonl"
+
+
+def _sentences(item: GoldItem) -> list[str]:
+    return evidence_sentences(Document(item.id, item.text, item.title))
 
 
 def _peak_mib() -> float:
@@ -85,7 +88,8 @@ def _naive(export_dir: str, items: list[GoldItem], batch_size: int) -> dict[str,
                 labels.append((country, topic, side))
                 hypotheses.append(hypothesis(country, p, side))
     classifier = pipeline("zero-shot-classification", model=export_dir, device=-1)
-    sentences = [(g.id, i, s) for g in items for i, s in enumerate(split_sentences(g.text))]
+    # the same sentences as ours: the title first, then the text
+    sentences = [(g.id, i, s) for g in items for i, s in enumerate(_sentences(g))]
     classifier(sentences[0][2], candidate_labels=hypotheses[:2], hypothesis_template="{}")  # warm-up
     started = time.perf_counter()
     outputs = classifier(
@@ -149,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.naive_items <= 0
         else items[:: max(1, len(items) // args.naive_items)][: args.naive_items]
     )
-    n_sentences = sum(len(split_sentences(g.text)) for g in items)
-    n_sample_sentences = sum(len(split_sentences(g.text)) for g in sample)
+    n_sentences = sum(len(_sentences(g)) for g in items)
+    n_sample_sentences = sum(len(_sentences(g)) for g in sample)
     torch_threads = os.cpu_count()
     print(
         f"korea-news-dev: {len(items)} items, {n_sentences} sentences; naive sample: {len(sample)} items, "
