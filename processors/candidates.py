@@ -6,7 +6,8 @@ every country about every topic for every sentence) and much of its precision.
 
 - Actors: countries mentioned by an alias that is not merely the object of a preposition ("sanctions
   against North Korea", "pressure on Russia", "talks with Pyongyang", "denuclearization of North
-  Korea", and what is coordinated with such an object: "toward Japan and South Korea"). "by", "for"
+  Korea", "from both Pyongyang and Seoul", and what is coordinated with such an object: "toward Japan
+  and South Korea"), nor the one urged, asked or told ("Moscow urged South Korea to desist"). "by", "for"
   and "between" are not in the list: "drills conducted by the United States", "respect for Russia
   and China for their support", "between Russia and China, as both oppose" name actors, except the
   parties of talks after an earlier actor ("Moscow's strategy is the promotion of diplomacy between
@@ -20,24 +21,29 @@ every country about every topic for every sentence) and much of its precision.
   subject to its own actors.
 - Topics: the topic cues of the sentence (weak cues only when the topic's participants are mentioned in
   the sentence, its neighbours or the title, and not when the sentence names other parties for the
-  talks: "a summit between Washington and Moscow"). A sentence with actors but no cue takes the cued topics
-  of the sentence before it when it refers back ("... THAAD ... . China's envoy called for a halt of
-  the deployment.").
+  talks or partnership: "a summit between Washington and Moscow", "cooperation with Russia"; a weak
+  word inside a capitalised name, "Naval War College", is no cue). A sentence with actors but no cue
+  takes the cued topics of the sentence before it when it refers back ("... THAAD ... . China's envoy
+  called for a halt of the deployment.").
 - Headings and bylines (short lines without terminal punctuation) are not evidence; the title is (the
   pipeline passes it as the first sentence).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from processors.lexicon import Lexicon, Mention
+from processors.lexicon import Lexicon, Mention, Topic
 
 # A mention right after one of these words is the target of an action, not an actor.
 _TARGET_BEFORE = re.compile(
-    r"(?:\b(?:on|against|toward|towards|at|into|upon|with|to|from|of|over|about)\s+(?:the\s+)?)$",
+    r"(?:\b(?:on|against|toward|towards|at|into|upon|with|to|from|of|over|about)\s+(?:the\s+|both\s+|either\s+)?|"
+    # the one being urged is not the one who urges: "Moscow urged South Korea to desist"
+    r"\b(?:urged?|urges|urging|pressed|presses|pressing|asked|asks|called\s+on|calls\s+on|told|tells|"
+    r"convinced?|convincing|persuaded?|persuading)\s+(?:the\s+)?)$",
     re.IGNORECASE,
 )
 # A sentence opening with one of these refers back to the subject of the sentence before.
@@ -133,32 +139,72 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
     return _dedupe(out)
 
 
-def talk_parties(sentence: str, mentions: Sequence[Mention]) -> frozenset[str]:
-    """The countries named as the parties of talks in ``sentence`` ("a summit between Trump and Putin")."""
+# What follows a weak cue and names the parties it is about: "summit meeting between Trump and Putin",
+# "cooperation with Russia".
+_PARTIES_AFTER = re.compile(
+    r"^(?:\s+[a-z][\w-]*)?\s+(between|with)\s+(?:(?:the|his|her|its|their)\s+)?", re.IGNORECASE
+)
+
+
+def _named_parties(sentence: str, end: int, mentions: Sequence[Mention]) -> tuple[str, set[str]] | None:
+    """("between" | "with", countries) when the words right after ``end`` name parties, else None."""
+    found = _PARTIES_AFTER.match(sentence[end:])
+    if found is None:
+        return None
+    start = end + found.end()
+    named = [m for m in mentions if m.start >= start]
+    if not named or named[0].start != start:
+        return None
+    parties = {named[0].country}
+    for before, m in itertools.pairwise(named):
+        gap = sentence[before.end : m.start]
+        if _CLAUSE_END.search(gap) or (found.group(1).lower() == "with" and not _COORDINATION.match(gap)):
+            break
+        parties.add(m.country)
+    return found.group(1).lower(), parties
+
+
+def _talk_parties(sentence: str, mentions: Sequence[Mention]) -> set[str]:
+    """The countries named as the parties of talks anywhere in ``sentence`` ("the chasm between
+    Washington and Moscow")."""
     parties: set[str] = set()
     first: Mention | None = None
     for m in mentions:
         if first is not None and _COORDINATION.match(sentence[first.end : m.start]):
             parties.update((first.country, m.country))
         first = m if _PARTIES_BEFORE.search(sentence[: m.start][-60:]) else None
-    return frozenset(parties)
+    return parties
+
+
+def _about_other_parties(
+    topic: Topic, spans: Sequence[tuple[int, int]], sentence: str, mentions: Sequence[Mention]
+) -> bool:
+    """True when every weak cue of ``topic`` names parties that are not the topic's: "the chasm between
+    Washington and Moscow" is not US-North Korea diplomacy, "cooperation with Russia" is not backing
+    of North Korea."""
+    wanted = set(topic.participants)
+    talks = _talk_parties(sentence, mentions)  # for a cue that names no parties of its own
+    for _, end in spans:
+        named = _named_parties(sentence, end, mentions) or (("between", talks) if talks else None)
+        if named is None:
+            return False
+        kind, parties = named
+        if (kind == "between" and wanted <= parties) or (kind == "with" and wanted & parties):
+            return False
+    return bool(spans)
 
 
 def _topics(
     lexicon: Lexicon, sentence: str, mentions: Sequence[Mention], in_view: set[str]
 ) -> tuple[str, ...]:
-    """The cued topics; a topic cued only by a weak word ("summit", "dialogue") is dropped when the
-    sentence names the parties of its talks and they are not the topic's ("the chasm between
-    Washington and Moscow" is not about US-North Korea diplomacy)."""
+    """The cued topics, less those cued only by weak words that are about other parties."""
     cued = lexicon.cues(sentence, in_view)
-    parties = talk_parties(sentence, mentions)
-    if not parties:
-        return cued
     strong = lexicon.cues(sentence, set())
     return tuple(
         t
         for t in cued
-        if t in strong or not lexicon.topic(t).participants or set(lexicon.topic(t).participants) <= parties
+        if t in strong
+        or not _about_other_parties(lexicon.topic(t), lexicon.weak_cue_spans(sentence, t), sentence, mentions)
     )
 
 

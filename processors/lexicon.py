@@ -107,6 +107,19 @@ def _after_other_name(text: str, start: int) -> bool:
     return word not in _TITLES and not word.endswith(("'s", "’s"))  # "South Korea's Moon" is fine
 
 
+_CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*\s+$")
+_CAPITALISED_AFTER = re.compile(r"^\s+[A-Z]")
+
+
+def _inside_name(text: str, start: int, end: int) -> bool:
+    """A capitalised word next to another capitalised word (not at the start of a sentence)."""
+    if not text[start : start + 1].isupper():
+        return False
+    before = text[max(0, start - 30) : start]
+    after_name = bool(_CAPITALISED_AFTER.match(text[end:]))
+    return bool(_CAPITALISED_BEFORE.search(before)) or (after_name and bool(before.strip()))
+
+
 def _alias_pattern(aliases: Iterable[str]) -> re.Pattern[str]:
     ordered = sorted(set(aliases), key=len, reverse=True)
     body = "|".join(re.escape(a) for a in ordered)
@@ -183,12 +196,22 @@ class Lexicon:
         """Topics cued in ``text``; weak cues count only when all participants are in ``in_view``."""
         found: list[str] = []
         for topic in self.topics:
-            strong, weak = self._cue_res[topic.id]
+            strong = self._cue_res[topic.id][0]
             if (strong is not None and strong.search(text)) or (
-                weak is not None and set(topic.participants) <= set(in_view) and weak.search(text) is not None
+                set(topic.participants) <= set(in_view) and self.weak_cue_spans(text, topic.id)
             ):
                 found.append(topic.id)
         return tuple(found)
+
+    def weak_cue_spans(self, text: str, topic_id: str) -> list[tuple[int, int]]:
+        """Where ``topic_id``'s weak cues occur in ``text``, leaving out those inside a capitalised name
+        ("Naval War College", "the Korean War"): a weak word there names a thing, not the topic."""
+        weak = self._cue_res[topic_id][1]
+        if weak is None:
+            return []
+        return [
+            (m.start(), m.end()) for m in weak.finditer(text) if not _inside_name(text, m.start(), m.end())
+        ]
 
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:

@@ -141,3 +141,25 @@ def test_a_weak_cue_about_other_parties_talks_is_not_a_topic(lexicon) -> None:  
     # the same weak cue about the topic's own parties stays
     sentences[1] = "Tillerson said a summit between Washington and Pyongyang could ease tensions."
     assert (1, "US", "us_dprk_diplomacy") in pairs(candidates(sentences, lexicon))
+
+
+def test_a_weak_cue_naming_a_partner_outside_the_topic_is_not_a_topic(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = ["North Korea tested a missile.", "Seoul praised its cooperation with Moscow."]
+    assert not [c for c in candidates(sentences, lexicon) if c.topic == "support_for_dprk"]
+    sentences[1] = "Moscow praised its cooperation with Pyongyang."
+    assert (1, "RU", "support_for_dprk") in pairs(candidates(sentences, lexicon))
+
+
+def test_a_weak_cue_inside_a_name_is_not_a_cue(lexicon) -> None:  # type: ignore[no-untyped-def]
+    window = {"KP"}
+    assert "military_strike" not in lexicon.cues("Beijing invited a Naval War College expert.", window)
+    assert "military_strike" not in lexicon.cues("Moscow recalled the Korean War.", window)
+    assert "military_strike" in lexicon.cues("Moscow warned that war was near.", window)
+    assert "military_strike" in lexicon.cues("War must be avoided, Moscow said.", window)
+
+
+def test_the_one_urged_is_not_an_actor(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Moscow urged South Korea to leave the drills, and asked Tokyo to wait."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+    sentence = "Moscow wants compromises from both Pyongyang and Seoul."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
