@@ -19,8 +19,9 @@ reported only | no license file; research use |
 contradiction, an unrelated claim: neutral | CC BY-SA 4.0 |
 | newsmtsc (Hamborg & Donnay 2021) | "The sentence portrays <target> favourably." positive/negative/neutral: \
 E/C/N | MIT |
-| project-written Korea-policy examples (`processors/training/phrasebook.py`, `synthetic.py`) \
-| 6 countries x 9 topics x support/oppose/neutral/none; aliases, "A condemned B's ...", contrasts, \
+| project-written Korea-policy examples (`processors/training/phrasebook.py`, `synthetic.py`, \
+`contrast.py`) | 6 countries x 9 topics x support/oppose/neutral/none; aliases, "A condemned B's ...", \
+contrasts, minimal pairs (one frame written with the support and with the oppose wording), \
 pronoun sentences with context; the last phrase of every list is held out for calibration and evaluation \
 | Apache-2.0 (this project) |
 
@@ -90,7 +91,8 @@ The Korea figures use held-out phrases of the project's own templates, so they o
 ## Training time
 Training loop {metrics["train_loop_seconds"]} s, whole run (data, training, calibration, evaluation)
 {metrics["total_seconds"]} s on {platform.machine()} CPU ({_cpus()} cores, shared with other jobs while
-measured). Reproduce: `stancewatch train --seed {cfg.seed} --steps {metrics["steps"]} --out DIR`.
+measured). Reproduce: `stancewatch train --seed {cfg.seed} --steps {metrics["steps"]} --threads {threads} \
+--out DIR` (CPU float results can differ in the last digits with another thread count).
 
 ## Pipeline-level metrics
 (filled in by the pipeline: korea-news-dev support/oppose F1, baseline positions, bench-classify)

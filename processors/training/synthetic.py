@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from processors.training.contrast import minimal_pair
 from processors.training.phrasebook import (
     ALIASES,
     CONDEMN,
@@ -29,6 +30,9 @@ from processors.training.phrasebook import (
 
 COUNTRIES = ("US", "RU", "CN", "KR", "KP", "JP")
 STANCES = ("support", "oppose", "neutral", "none")
+# Share of generated sentences that are drawn as a minimal pair (both sides of one frame; see
+# ``contrast``). Pairs written in both directions; 0.3 beat 0.15 on every held-out split (model card).
+CONTRAST_RATE = 0.3
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,22 @@ def _pair_sentence(rng: random.Random, held_out: bool) -> tuple[str, str, list[t
     return _sentence(rng, names, vp), "", [(a, topic, side), (b, topic, side)]
 
 
-def generate(n_sentences: int, seed: int, held_out: bool = False) -> list[StanceExample]:
+def generate(
+    n_sentences: int, seed: int, held_out: bool = False, contrast_rate: float = CONTRAST_RATE
+) -> list[StanceExample]:
     """``n_sentences`` generated sentences expanded into queries: each stated fact, plus one query per
-    sentence about a pair it does not address (another country or another topic, gold ``none``)."""
+    sentence about a pair it does not address (another country or another topic, gold ``none``).
+    A ``contrast_rate`` share of the draws is a minimal pair (two sentences, one per side)."""
     rng = random.Random(seed)
     out: list[StanceExample] = []
     for _ in range(n_sentences):
+        if rng.random() < contrast_rate:
+            topic, written = minimal_pair(rng, held_out)
+            for country, side, sentence, context in written:
+                out.append(StanceExample(sentence, context, country, topic, side))
+            other = rng.choice([c for c in COUNTRIES if c != written[0][0]])
+            out.append(StanceExample(rng.choice(written)[2], "", other, topic, "none"))
+            continue
         roll = rng.random()
         if roll < 0.08:
             country = rng.choice(COUNTRIES)

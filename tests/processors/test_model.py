@@ -98,10 +98,47 @@ def test_default_model_loads_offline_and_scores_sum_to_one(stance_model: StanceM
 
 
 @pytest.mark.model
+def test_the_verb_decides_the_side(stance_model: StanceModel) -> None:
+    # Wordings not in the project's phrase book: the same frame and topic, only the wanted outcome differs.
+    pairs = [
+        (
+            "RU",
+            "sanctions",
+            "Moscow wants the sanctions on Pyongyang tightened.",
+            "Moscow wants the sanctions on Pyongyang lifted.",
+        ),
+        (
+            "CN",
+            "military_exercises",
+            "Beijing asked for the drills to be expanded.",
+            "Beijing asked for the drills to be called off.",
+        ),
+        (
+            "JP",
+            "thaad",
+            "Tokyo wants more THAAD launchers on the peninsula.",
+            "Tokyo wants the THAAD launchers removed from the peninsula.",
+        ),
+        (
+            "US",
+            "us_dprk_diplomacy",
+            "The White House is eager to hold talks with Kim Jong Un.",
+            "The White House ruled out any talks with Kim Jong Un.",
+        ),
+    ]
+    queries = [StanceQuery(text, "", c, t) for c, t, pro, con in pairs for text in (pro, con)]
+    scores = stance_model.predict(queries)
+    for (country, topic, _, _), pro, con in zip(pairs, scores[::2], scores[1::2], strict=True):
+        assert pro.best()[0] == "support" and con.best()[0] == "oppose", (country, topic, pro, con)
+        assert pro.support > con.support and con.oppose > pro.oppose, (country, topic)
+
+
+@pytest.mark.model
 @pytest.mark.xfail(
     strict=True,
-    reason="known gap of minilm-nli-v3: it reads the topic noun more than the verb ('lift the sanctions' "
-    "scores as support); strict, so a model that fixes it turns this into a failure to remove the mark",
+    reason="known gap of minilm-nli-v6: it reads 'lift the sanctions' as oppose but 'impose even harsher "
+    "sanctions' as oppose too (the pejorative adjective outweighs the verb); strict, so a model that fixes "
+    "it turns this into a failure to remove the mark",
 )
 def test_a_stated_side_outranks_its_negation_on_the_right_country(stance_model: StanceModel) -> None:
     # Wording not in the project's phrase book.

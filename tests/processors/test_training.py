@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 from pathlib import Path
 
 import pytest
 
-from processors.training import data, synthetic
+from processors.training import contrast, data, synthetic
 from processors.training.hypotheses import (
     TopicsError,
     free_hypothesis,
@@ -134,3 +135,34 @@ def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
     loaded = StanceModel.load(str(out))
     scores = loaded.predict([StanceQuery("Seoul backed the drills.", "", "KR", "military_exercises")])
     assert sum(scores[0].as_tuple()) == pytest.approx(1.0)
+
+
+def test_minimal_pairs_differ_only_in_the_wording_of_the_side() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        topic, written = contrast.minimal_pair(rng, held_out=False)
+        (c1, s1, t1, _), (c2, s2, t2, _) = written
+        assert {s1, s2} == {"support", "oppose"} and c1 == c2
+        assert t1 != t2 and t1.split()[0] == t2.split()[0]  # same frame and subject, another wording
+        assert topic in TOPICS and not (c1 == "KP" and topic not in contrast.KP_SUBJECT_TOPICS)
+
+
+def test_held_out_contrast_wordings_never_appear_in_training_pairs() -> None:
+    rng = random.Random(4)
+    train = "\n".join(t for _ in range(1500) for _, _, t, _ in contrast.minimal_pair(rng, held_out=False)[1])
+    held = [lst[-1] for lst in contrast.STANCE_NOUNS.values()]
+    held += [w for pair in (pairs[-1] for pairs in contrast.VERB_PAIRS.values()) for w in pair]
+    patterns = [re.compile(re.escape(h).replace(re.escape("{kp}"), ".+?")) for h in held]
+    assert not [p.pattern for p in patterns if p.search(train)]
+    held_text = "\n".join(
+        t for _ in range(300) for _, _, t, _ in contrast.minimal_pair(rng, held_out=True)[1]
+    )
+    assert sum(bool(p.search(held_text)) for p in patterns) > 10
+
+
+def test_generate_draws_minimal_pairs_at_the_contrast_rate() -> None:
+    none = synthetic.generate(500, seed=7, contrast_rate=0.0)
+    some = synthetic.generate(500, seed=7, contrast_rate=0.5)
+    noun_forms = re.compile("|".join(re.escape(v) for vs in contrast.STANCE_NOUNS.values() for v in vs))
+    assert not any(noun_forms.search(e.sentence) for e in none)
+    assert sum(bool(noun_forms.search(e.sentence)) for e in some) > 100
