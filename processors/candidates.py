@@ -80,6 +80,11 @@ _PARTIES_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;:]|\bthat\b")
+# What follows a weak cue and names the parties it is about: "summit meeting between Trump and Putin",
+# "cooperation with Russia".
+_PARTIES_AFTER = re.compile(
+    r"^(?:\s+[a-z][\w-]*)?\s+(between|with)\s+(?:(?:the|his|her|its|their)\s+)?", re.IGNORECASE
+)
 # A country named as the attribute of a military action ("oppose a preemptive U.S. military strike")
 # is what the action is about, not who takes a side on it.
 _INDEFINITE_BEFORE = re.compile(r"\b(?:a|an|any)\s+(?:[a-z][\w-]*\s+){0,2}$")
@@ -139,13 +144,6 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
     return _dedupe(out)
 
 
-# What follows a weak cue and names the parties it is about: "summit meeting between Trump and Putin",
-# "cooperation with Russia".
-_PARTIES_AFTER = re.compile(
-    r"^(?:\s+[a-z][\w-]*)?\s+(between|with)\s+(?:(?:the|his|her|its|their)\s+)?", re.IGNORECASE
-)
-
-
 def _named_parties(sentence: str, end: int, mentions: Sequence[Mention]) -> tuple[str, set[str]] | None:
     """("between" | "with", countries) when the words right after ``end`` name parties, else None."""
     found = _PARTIES_AFTER.match(sentence[end:])
@@ -198,12 +196,10 @@ def _topics(
     lexicon: Lexicon, sentence: str, mentions: Sequence[Mention], in_view: set[str]
 ) -> tuple[str, ...]:
     """The cued topics, less those cued only by weak words that are about other parties."""
-    cued = lexicon.cues(sentence, in_view)
-    strong = lexicon.cues(sentence, set())
     return tuple(
         t
-        for t in cued
-        if t in strong
+        for t in lexicon.cues(sentence, in_view)
+        if lexicon.has_strong_cue(sentence, t)
         or not _about_other_parties(lexicon.topic(t), lexicon.weak_cue_spans(sentence, t), sentence, mentions)
     )
 

@@ -196,12 +196,15 @@ class Lexicon:
         """Topics cued in ``text``; weak cues count only when all participants are in ``in_view``."""
         found: list[str] = []
         for topic in self.topics:
-            strong = self._cue_res[topic.id][0]
-            if (strong is not None and strong.search(text)) or (
+            if self.has_strong_cue(text, topic.id) or (
                 set(topic.participants) <= set(in_view) and self.weak_cue_spans(text, topic.id)
             ):
                 found.append(topic.id)
         return tuple(found)
+
+    def has_strong_cue(self, text: str, topic_id: str) -> bool:
+        strong = self._cue_res[topic_id][0]
+        return strong is not None and strong.search(text) is not None
 
     def weak_cue_spans(self, text: str, topic_id: str) -> list[tuple[int, int]]:
         """Where ``topic_id``'s weak cues occur in ``text``, leaving out those inside a capitalised name
