@@ -111,9 +111,19 @@ _CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*\s+$")
 _CAPITALISED_AFTER = re.compile(r"^\s+[A-Z]")
 
 
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def _title_case(text: str) -> bool:
+    """Most words capitalised ("Trump Says Summit With Kim Is Off"): names cannot be told apart there."""
+    words = _WORD.findall(text)
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 def _inside_name(text: str, start: int, end: int) -> bool:
-    """A capitalised word next to another capitalised word (not at the start of a sentence)."""
-    if not text[start : start + 1].isupper():
+    """A capitalised word next to another capitalised word (not at the start of a sentence, and not in a
+    title-case headline, where every word is capitalised)."""
+    if not text[start : start + 1].isupper() or _title_case(text):
         return False
     before = text[max(0, start - 30) : start]
     after_name = bool(_CAPITALISED_AFTER.match(text[end:]))

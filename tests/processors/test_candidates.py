@@ -163,3 +163,9 @@ def test_the_one_urged_is_not_an_actor(lexicon) -> None:  # type: ignore[no-unty
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
     sentence = "Moscow wants compromises from both Pyongyang and Seoul."
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+
+
+def test_a_weak_cue_in_a_title_case_headline_is_still_a_cue(lexicon) -> None:  # type: ignore[no-untyped-def]
+    window = {"US", "KP"}
+    assert "us_dprk_diplomacy" in lexicon.cues("Trump Says Summit With Kim Is Off", window)
+    assert "military_strike" not in lexicon.cues("Seoul hosted a Naval War College expert.", {"KP"})
