@@ -4,17 +4,17 @@ A sentence is a candidate for (country, topic) when the country is one of its ac
 cued in it. Which pairs to ask the model about decides most of the pipeline's speed (the naive way asks
 every country about every topic for every sentence) and much of its precision.
 
-- Actors: countries mentioned by an alias that is not merely the object of a preposition ("sanctions
-  against North Korea", "pressure on Russia", "talks with Pyongyang", "denuclearization of North
-  Korea", "from both Pyongyang and Seoul", and what is coordinated with such an object: "toward Japan
-  and South Korea"), nor the one urged, asked or told ("Moscow urged South Korea to desist"). "by", "for"
-  and "between" are not in the list: "drills conducted by the United States", "respect for Russia
-  and China for their support", "between Russia and China, as both oppose" name actors, except the
-  parties of talks after an earlier actor ("Moscow's strategy is the promotion of diplomacy between
-  Pyongyang and Seoul"). A country qualifying a military action after "a/an/any" ("oppose a
-  preemptive U.S. military strike") is not an actor; the owner of a policy word is, even after a
-  preposition ("in contrast to Washington's focus on denuclearization"). The first actor is the
-  sentence's subject. A topic's ``not_held_by`` countries are never asked about it.
+- Actors: countries mentioned by an alias that is not merely the object of a preposition ("sanctions against
+  North Korea", "pressure on Russia", "talks with Pyongyang", "denuclearization of North Korea", "from both
+  Pyongyang and Seoul", and what is coordinated with such an object: "toward Japan and South Korea"), nor
+  the one urged, asked, told or invited ("Moscow urged South Korea to desist"). "by", "for" and "between"
+  are not in the list: "drills conducted by the United States", "respect for Russia and China for their
+  support", "between Russia and China, as both oppose" name actors, except the parties of talks after an
+  earlier actor ("Moscow's strategy is the promotion of diplomacy between Pyongyang and Seoul", "Moscow
+  welcomed Pyongyang's contacts with Seoul"). A country qualifying a military action after "a/an/any"
+  ("oppose a preemptive U.S. military strike") is not an actor; the owner of a policy word is, even after a
+  preposition ("in contrast to Washington's focus on denuclearization"). The first actor is the sentence's
+  subject. A topic's ``not_held_by`` countries are never asked about it.
 - Carry-over: a sentence with no country mention at all ("The drills must stop, it said.") takes the
   subject of the sentence before it (one step, or two through a sentence that itself carried); a
   sentence that opens with a pronoun or a role ("He said ...", "The ministry said ...") adds that
@@ -31,6 +31,7 @@ every country about every topic for every sentence) and much of its precision.
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import re
 from collections.abc import Sequence
@@ -43,7 +44,8 @@ _TARGET_BEFORE = re.compile(
     r"(?:\b(?:on|against|toward|towards|at|into|upon|with|to|from|of|over|about)\s+(?:the\s+|both\s+|either\s+)?|"
     # the one being urged is not the one who urges: "Moscow urged South Korea to desist"
     r"\b(?:urged?|urges|urging|pressed|presses|pressing|asked|asks|called\s+on|calls\s+on|told|tells|"
-    r"convinced?|convincing|persuaded?|persuading)\s+(?:the\s+)?)$",
+    r"convinced?|convincing|persuaded?|persuading|invited?|invites|inviting|encouraged?|encourages|"
+    r"encouraging)\s+(?:the\s+)?)$",
     re.IGNORECASE,
 )
 # A sentence opening with one of these refers back to the subject of the sentence before.
@@ -79,11 +81,23 @@ _PARTIES_BEFORE = re.compile(
     r"chasm|rift|gap|frictions?|tensions?)\s+between\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# The same with a possessive: "Moscow welcomed Pyongyang's contacts with Seoul and Washington".
+_OWN_TALKS_AFTER = re.compile(
+    r"^['’]s?\s+(?:[\w-]+\s+)?(?:contacts?|talks|dialogue|negotiations|diplomacy|summit|meetings?|"
+    r"rapprochement|relations|engagement)\s+with\b",
+    re.IGNORECASE,
+)
 _CLAUSE_END = re.compile(r"[,;:]|\bthat\b")
 # What follows a weak cue and names the parties it is about: "summit meeting between Trump and Putin",
 # "cooperation with Russia".
 _PARTIES_AFTER = re.compile(
     r"^(?:\s+[a-z][\w-]*)?\s+(between|with)\s+(?:(?:the|his|her|its|their)\s+)?", re.IGNORECASE
+)
+# A weak cue aimed at a named place or party that is none of the known countries: "the war against
+# Ukraine", "aid to Syria", "ties with Iran". Calendar words and the peninsula itself are not parties.
+_TARGET_AFTER = re.compile(r"^(?:\s+[a-z][\w-]*)?\s+(?:on|against|in|with|to)\s+(?:the\s+)?([A-Z][\w'’-]*)")
+_NOT_A_PARTY = frozenset(
+    {"Korea", "Korean", "Koreas", "Peninsula", "North", "South", *calendar.month_name[1:], *calendar.day_name}
 )
 # A country named as the attribute of a military action ("oppose a preemptive U.S. military strike")
 # is what the action is about, not who takes a side on it.
@@ -129,7 +143,11 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
             parties_from = None
         if parties_from is None and out and _PARTIES_BEFORE.search(before[-60:]):
             parties_from = m.start
-        is_target = parties_from is not None or bool(_TARGET_BEFORE.search(before[-40:]))
+        is_target = (
+            parties_from is not None
+            or bool(_TARGET_BEFORE.search(before[-40:]))
+            or bool(out and _OWN_TALKS_AFTER.match(after))
+        )
         if not is_target and previous_target is not None:
             is_target = bool(_COORDINATION.match(sentence[previous_target.end : m.start]))
         if _INDEFINITE_BEFORE.search(before[-40:]) and _MILITARY_AFTER.match(after):
@@ -162,6 +180,14 @@ def _named_parties(sentence: str, end: int, mentions: Sequence[Mention]) -> tupl
     return found.group(1).lower(), parties
 
 
+def _aimed_outside(sentence: str, end: int, mentions: Sequence[Mention]) -> bool:
+    """True when the words right after ``end`` aim the cue at a named party outside the lexicon."""
+    found = _TARGET_AFTER.match(sentence[end:])
+    if found is None or re.sub(r"['’]s$", "", found.group(1)) in _NOT_A_PARTY:
+        return False
+    return not any(end < m.end and m.start < end + found.end() for m in mentions)
+
+
 def _talk_parties(sentence: str, mentions: Sequence[Mention]) -> set[str]:
     """The countries named as the parties of talks anywhere in ``sentence`` ("the chasm between
     Washington and Moscow")."""
@@ -179,10 +205,12 @@ def _about_other_parties(
 ) -> bool:
     """True when every weak cue of ``topic`` names parties that are not the topic's: "the chasm between
     Washington and Moscow" is not US-North Korea diplomacy, "cooperation with Russia" is not backing
-    of North Korea."""
+    of North Korea, "the war against Ukraine" is not a strike on North Korea."""
     wanted = set(topic.participants)
     talks = _talk_parties(sentence, mentions)  # for a cue that names no parties of its own
     for _, end in spans:
+        if _aimed_outside(sentence, end, mentions):
+            continue
         named = _named_parties(sentence, end, mentions) or (("between", talks) if talks else None)
         if named is None:
             return False

@@ -169,3 +169,31 @@ def test_a_weak_cue_in_a_title_case_headline_is_still_a_cue(lexicon) -> None:  #
     window = {"US", "KP"}
     assert "us_dprk_diplomacy" in lexicon.cues("Trump Says Summit With Kim Is Off", window)
     assert "military_strike" not in lexicon.cues("Seoul hosted a Naval War College expert.", {"KP"})
+
+
+def test_a_weak_cue_aimed_at_a_party_outside_the_lexicon_is_not_a_cue(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = ["North Korea sent shells to Moscow.", "Russia pressed on with its war against Ukraine."]
+    assert not [c for c in candidates(sentences, lexicon) if c.topic == "military_strike"]
+    sentences[1] = "Russia warned that a war against North Korea would be a disaster."
+    assert (1, "RU", "military_strike") in pairs(candidates(sentences, lexicon))
+    # the peninsula and the calendar are not outside parties
+    sentences[1] = "Russia warned against a war on the Korean Peninsula in June."
+    assert (1, "RU", "military_strike") in pairs(candidates(sentences, lexicon))
+    sentences[1] = "Beijing expanded its trade with Iran."
+    assert not [c for c in candidates(sentences, lexicon) if c.topic == "support_for_dprk"]
+
+
+def test_north_korea_is_not_asked_about_strikes_on_itself(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = ["Pyongyang threatened a preemptive strike on Guam, and Washington ruled out a strike."]
+    got = pairs(candidates(sentences, lexicon))
+    assert (0, "US", "military_strike") in got
+    assert (0, "KP", "military_strike") not in got
+
+
+def test_the_parties_of_talks_an_earlier_actor_welcomes_are_not_actors(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Moscow welcomed Pyongyang's upcoming contacts with Seoul and Washington."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+    sentence = "Pyongyang's talks with Seoul resumed on Monday."  # no earlier actor: a party acts
+    assert actors(sentence, lexicon.mentions(sentence)) == ("KP",)
+    sentence = "Moscow played a role in inviting North Korea to dialogue."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
