@@ -45,7 +45,7 @@ _TARGET_BEFORE = re.compile(
     # the one being urged is not the one who urges: "Moscow urged South Korea to desist"
     r"\b(?:urged?|urges|urging|pressed|presses|pressing|asked|asks|called\s+on|calls\s+on|told|tells|"
     r"convinced?|convincing|persuaded?|persuading|invited?|invites|inviting|encouraged?|encourages|"
-    r"encouraging)\s+(?:the\s+)?)$",
+    r"encouraging|assured?|assures|assuring|reassured?|reassures|reassuring)\s+(?:the\s+)?)$",
     re.IGNORECASE,
 )
 # A sentence opening with one of these refers back to the subject of the sentence before.
@@ -200,6 +200,14 @@ def _talk_parties(sentence: str, mentions: Sequence[Mention]) -> set[str]:
     return parties
 
 
+def _counterpart_in_place(wanted: set[str], parties: set[str], mentioned: set[str]) -> bool:
+    """For "<cue> with <a participant>": the topic's other participants are named in the sentence, or no
+    country outside them is. "Trump's meeting with Kim" is US-North Korea diplomacy; "South Korea's
+    meeting with Kim" is not."""
+    rest = wanted - parties
+    return not rest or bool(rest & mentioned) or not mentioned - parties
+
+
 def _about_other_parties(
     topic: Topic, spans: Sequence[tuple[int, int]], sentence: str, mentions: Sequence[Mention]
 ) -> bool:
@@ -207,6 +215,7 @@ def _about_other_parties(
     Washington and Moscow" is not US-North Korea diplomacy, "cooperation with Russia" is not backing
     of North Korea, "the war against Ukraine" is not a strike on North Korea."""
     wanted = set(topic.participants)
+    mentioned = {m.country for m in mentions}
     talks = _talk_parties(sentence, mentions)  # for a cue that names no parties of its own
     for _, end in spans:
         if _aimed_outside(sentence, end, mentions):
@@ -215,7 +224,9 @@ def _about_other_parties(
         if named is None:
             return False
         kind, parties = named
-        if (kind == "between" and wanted <= parties) or (kind == "with" and wanted & parties):
+        if (kind == "between" and wanted <= parties) or (
+            kind == "with" and wanted & parties and _counterpart_in_place(wanted, parties, mentioned)
+        ):
             return False
     return bool(spans)
 

@@ -197,3 +197,17 @@ def test_the_parties_of_talks_an_earlier_actor_welcomes_are_not_actors(lexicon) 
     assert actors(sentence, lexicon.mentions(sentence)) == ("KP",)
     sentence = "Moscow played a role in inviting North Korea to dialogue."
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+
+
+def test_a_meeting_with_one_participant_needs_the_other_in_place(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = ["China welcomed South Korea's meeting with Kim Jong Un."]
+    assert not [c for c in candidates(sentences, lexicon) if c.topic == "us_dprk_diplomacy"]
+    sentences = ["Trump said his meeting with Kim Jong Un went well."]
+    assert (0, "US", "us_dprk_diplomacy") in pairs(candidates(sentences, lexicon))
+    sentences = ["North Korea fired a missile.", "Washington called for a meeting with Pyongyang."]
+    assert (1, "US", "us_dprk_diplomacy") in pairs(candidates(sentences, lexicon))
+
+
+def test_the_one_assured_is_not_an_actor(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "South Korea's foreign minister assured China on THAAD."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("KR",)
