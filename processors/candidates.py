@@ -7,14 +7,15 @@ every country about every topic for every sentence) and much of its precision.
 - Actors: countries mentioned by an alias that is not merely the object of a preposition ("sanctions against
   North Korea", "pressure on Russia", "talks with Pyongyang", "denuclearization of North Korea", "from both
   Pyongyang and Seoul", and what is coordinated with such an object: "toward Japan and South Korea"), nor
-  the one urged, asked, told or invited ("Moscow urged South Korea to desist"). "by", "for" and "between"
-  are not in the list: "drills conducted by the United States", "respect for Russia and China for their
-  support", "between Russia and China, as both oppose" name actors, except the parties of talks after an
-  earlier actor ("Moscow's strategy is the promotion of diplomacy between Pyongyang and Seoul", "Moscow
-  welcomed Pyongyang's contacts with Seoul"). A country qualifying a military action after "a/an/any"
-  ("oppose a preemptive U.S. military strike") is not an actor; the owner of a policy word is, even after a
-  preposition ("in contrast to Washington's focus on denuclearization"). The first actor is the sentence's
-  subject. A topic's ``not_held_by`` countries are never asked about it.
+  the one urged, asked, told, invited or assured ("Moscow urged South Korea to desist"), nor who only
+  reports ("..., Yonhap reported"). "by", "for" and "between" are not in the list: "drills conducted by the
+  United States", "respect for Russia and China for their support", "between Russia and China, as both
+  oppose" name actors, except the parties of talks after an earlier actor ("Moscow's strategy is the
+  promotion of diplomacy between Pyongyang and Seoul", "Moscow welcomed Pyongyang's contacts with Seoul"). A
+  country qualifying a military action after "a/an/any" ("oppose a preemptive U.S. military strike") is not
+  an actor; the owner of a policy word is, even after a preposition ("in contrast to Washington's focus on
+  denuclearization"). The first actor is the sentence's subject: the speaker of a quote attributed at its
+  end, else the first actor named. A topic's ``not_held_by`` countries are never asked about it.
 - Carry-over: a sentence with no country mention at all ("The drills must stop, it said.") takes the
   subject of the sentence before it (one step, or two through a sentence that itself carried); a
   sentence that opens with a pronoun or a role ("He said ...", "The ministry said ...") adds that
@@ -99,6 +100,15 @@ _TARGET_AFTER = re.compile(r"^(?:\s+[a-z][\w-]*)?\s+(?:on|against|in|with|to)\s+
 _NOT_A_PARTY = frozenset(
     {"Korea", "Korean", "Koreas", "Peninsula", "North", "South", *calendar.month_name[1:], *calendar.day_name}
 )
+# Who only reports is no side: "..., Yonhap reported."
+_REPORTER_AFTER = re.compile(r"^\s+(?:reported|reports|quoted)\b")
+# A quote attributed at its end names its speaker, who is the subject whatever the quote names first:
+# '"North Korea best not make any more threats," Trump told reporters.'
+_QUOTE_BEFORE = re.compile(r"[,.!?]?[”\"]\s*$")
+_SPEECH_AFTER = re.compile(
+    r"^\s+(?:said|says|told|tells|added|adds|warned|warns|stressed|stresses|insisted|insists|declared|"
+    r"declares|wrote|writes)\b"
+)
 # A country named as the attribute of a military action ("oppose a preemptive U.S. military strike")
 # is what the action is about, not who takes a side on it.
 _INDEFINITE_BEFORE = re.compile(r"\b(?:a|an|any)\s+(?:[a-z][\w-]*\s+){0,2}$")
@@ -150,7 +160,9 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
         )
         if not is_target and previous_target is not None:
             is_target = bool(_COORDINATION.match(sentence[previous_target.end : m.start]))
-        if _INDEFINITE_BEFORE.search(before[-40:]) and _MILITARY_AFTER.match(after):
+        if _REPORTER_AFTER.match(after) or (
+            _INDEFINITE_BEFORE.search(before[-40:]) and _MILITARY_AFTER.match(after)
+        ):
             is_target = True
         elif _POLICY_OWNER_AFTER.match(after) and parties_from is None:
             is_target = False
@@ -159,7 +171,15 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
         else:
             previous_target = None
             out.append(m.country)
-    return _dedupe(out)
+    speaker = next(
+        (
+            m.country
+            for m in mentions
+            if _QUOTE_BEFORE.search(sentence[: m.start]) and _SPEECH_AFTER.match(sentence[m.end :])
+        ),
+        None,
+    )
+    return _dedupe([speaker, *out] if speaker else out)
 
 
 def _named_parties(sentence: str, end: int, mentions: Sequence[Mention]) -> tuple[str, set[str]] | None:

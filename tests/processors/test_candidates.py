@@ -211,3 +211,21 @@ def test_a_meeting_with_one_participant_needs_the_other_in_place(lexicon) -> Non
 def test_the_one_assured_is_not_an_actor(lexicon) -> None:  # type: ignore[no-untyped-def]
     sentence = "South Korea's foreign minister assured China on THAAD."
     assert actors(sentence, lexicon.mentions(sentence)) == ("KR",)
+
+
+def test_the_speaker_of_a_quote_is_the_subject(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "“North Korea best not make any more threats,” Trump told reporters."
+    assert actors(sentence, lexicon.mentions(sentence))[0] == "US"
+    sentences = [sentence, "“They will be met with fire and fury.”"]
+    got = pairs(candidates(sentences, lexicon))
+    assert (1, "US", "military_strike") in got
+    assert (1, "KP", "military_strike") not in got
+    sentence = "North Korea said Trump told reporters nothing new."  # no quote: the first actor leads
+    assert actors(sentence, lexicon.mentions(sentence))[0] == "KP"
+
+
+def test_who_only_reports_is_not_an_actor(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Beijing welcomed the talks, Yonhap reported."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("CN",)
+    sentence = "Beijing welcomed the talks, Yonhap said."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("CN", "KR")
