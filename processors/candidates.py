@@ -214,7 +214,12 @@ def _talk_parties(sentence: str, mentions: Sequence[Mention]) -> set[str]:
     parties: set[str] = set()
     first: Mention | None = None
     for m in mentions:
-        if first is not None and _COORDINATION.match(sentence[first.end : m.start]):
+        if (
+            first is not None
+            and (  # a group name ("the two Koreas") gives mentions that start together
+                m.start == first.start or _COORDINATION.match(sentence[first.end : m.start])
+            )
+        ):
             parties.update((first.country, m.country))
         first = m if _PARTIES_BEFORE.search(sentence[: m.start][-60:]) else None
     return parties

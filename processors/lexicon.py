@@ -7,7 +7,8 @@ file replaces the shipped topics (the model builds its hypotheses from the same 
 ``Lexicon.cues``) is pure.
 
 Alias matching is case-sensitive on whole words ("US" never matches "us"); the leftmost, longest alias
-wins; names listed under ``ignore`` (newspapers, seas) are masked first. Cue matching is
+wins; names listed under ``ignore`` (newspapers, seas) are masked first; a name listed under ``groups``
+("the two Koreas") mentions each of its countries. Cue matching is
 case-insensitive at a word start; cues of five letters or more also match longer words ("sanction" ->
 "sanctions", "denucleari" -> "denuclearization"), shorter ones only with an inflection ("war" -> "wars",
 never "warn"). A topic's ``weak_cues`` count only when all its ``participants`` are mentioned in the
@@ -154,19 +155,22 @@ class Lexicon:
     countries: tuple[Country, ...]
     topics: tuple[Topic, ...]
     ignore: tuple[str, ...] = ()
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ("the two Koreas", ("KR", "KP"))
     _alias_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _ignore_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-    _alias_owner: dict[str, str] = field(init=False, repr=False, compare=False)
+    _alias_owner: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _surnames: frozenset[str] = field(init=False, repr=False, compare=False)
     _cue_res: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = field(
         init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
-        owner: dict[str, str] = {}
+        owner: dict[str, tuple[str, ...]] = {}
         for country in self.countries:
             for alias in (*country.aliases, *country.surnames):
-                owner.setdefault(alias, country.code)
+                owner.setdefault(alias, (country.code,))
+        for name, codes in self.groups:
+            owner.setdefault(name, codes)
         set_ = object.__setattr__
         set_(self, "_surnames", frozenset(s for c in self.countries for s in c.surnames))
         set_(self, "_alias_owner", owner)
@@ -193,13 +197,15 @@ class Lexicon:
         return next(t for t in self.topics if t.id == topic_id)
 
     def mentions(self, text: str) -> tuple[Mention, ...]:
-        """Country mentions in ``text``, in order of appearance."""
+        """Country mentions in ``text``, in order of appearance; a group name ("the two Koreas") is one
+        mention per country, all over the same words."""
         if self._ignore_re is not None:
             text = self._ignore_re.sub(lambda m: " " * len(m.group(0)), text)
         return tuple(
-            Mention(self._alias_owner[m.group(0)], m.start(), m.end(), m.group(0))
+            Mention(code, m.start(), m.end(), m.group(0))
             for m in self._alias_re.finditer(text)
             if m.group(0) not in self._surnames or not _after_other_name(text, m.start())
+            for code in self._alias_owner[m.group(0)]
         )
 
     def cues(self, text: str, in_view: frozenset[str] | set[str] = frozenset()) -> tuple[str, ...]:
@@ -247,13 +253,23 @@ def _strings(path: Path, where: str, value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def load_countries(extra: Path | None = None) -> tuple[tuple[Country, ...], tuple[str, ...]]:
-    """The shipped countries with ``extra``'s aliases merged in; returns (countries, ignore list)."""
+def load_countries(
+    extra: Path | None = None,
+) -> tuple[tuple[Country, ...], tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The shipped countries with ``extra``'s aliases merged in; returns (countries, ignore list, groups)."""
     merged: dict[str, Country] = {}
     ignore: list[str] = []
+    groups: dict[str, tuple[str, ...]] = {}
+    group_file: dict[str, Path] = {}
     for path in filter(None, (COUNTRIES_FILE, extra)):
         data = _read_yaml(path)
         ignore.extend(_strings(path, "ignore", data.get("ignore")))
+        raw_groups = data.get("groups") or {}
+        if not isinstance(raw_groups, dict):
+            raise LexiconError(f"{path}: groups: expected a mapping of group name to country codes")
+        for name, codes in raw_groups.items():
+            groups[str(name)] = _strings(path, f"groups.{name}", codes)
+            group_file[str(name)] = path
         entries = data.get("countries") or {}
         if not isinstance(entries, dict):
             raise LexiconError(f"{path}: countries: expected a mapping of country code to entry")
@@ -270,7 +286,13 @@ def load_countries(extra: Path | None = None) -> tuple[tuple[Country, ...], tupl
                 (*(old.aliases if old else ()), *aliases),
                 (*(old.surnames if old else ()), *surnames),
             )
-    return tuple(merged.values()), tuple(ignore)
+    for name, codes in groups.items():
+        unknown = [c for c in codes if c not in merged]
+        if unknown or not codes:
+            raise LexiconError(
+                f"{group_file[name]}: groups.{name}: unknown country codes {unknown or '(none)'}"
+            )
+    return tuple(merged.values()), tuple(ignore), tuple(groups.items())
 
 
 def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
@@ -300,5 +322,5 @@ def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
 
 
 def load_lexicon(countries_file: Path | None = None, topics_file: Path | None = None) -> Lexicon:
-    countries, ignore = load_countries(countries_file)
-    return Lexicon(countries=countries, topics=load_topics(topics_file), ignore=ignore)
+    countries, ignore, groups = load_countries(countries_file)
+    return Lexicon(countries=countries, topics=load_topics(topics_file), ignore=ignore, groups=groups)

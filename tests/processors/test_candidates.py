@@ -229,3 +229,10 @@ def test_who_only_reports_is_not_an_actor(lexicon) -> None:  # type: ignore[no-u
     assert actors(sentence, lexicon.mentions(sentence)) == ("CN",)
     sentence = "Beijing welcomed the talks, Yonhap said."
     assert actors(sentence, lexicon.mentions(sentence)) == ("CN", "KR")
+
+
+def test_a_group_name_makes_each_country_an_actor_or_a_party(lexicon) -> None:  # type: ignore[no-untyped-def]
+    got = pairs(candidates(["The two Koreas declared a commitment to denuclearization."], lexicon))
+    assert {(0, "KR", "denuclearization"), (0, "KP", "denuclearization")} <= got
+    sentence = "Moscow promotes dialogue between the two Koreas."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)

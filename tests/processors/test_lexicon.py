@@ -89,3 +89,12 @@ def test_topic_file_follows_the_models_rule(tmp_path: Path) -> None:
     )
     (topic,) = load_lexicon(topics_file=whole).topics
     assert (topic.id, topic.support, topic.oppose, topic.cues) == ("x", "favours d", "opposes d", ("x",))
+
+
+def test_a_group_name_mentions_each_of_its_countries(lexicon, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert codes(lexicon, "The two Koreas agreed, and Tokyo welcomed it.") == ["KR", "KP", "JP"]
+    assert codes(lexicon, "South and North Korea met.") == ["KR", "KP"]
+    extra = tmp_path / "groups.yaml"
+    extra.write_text("groups:\n  the Quad: [US, JP, IN]\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"groups.yaml: groups.the Quad: unknown country codes \['IN'\]"):
+        load_lexicon(countries_file=extra)
