@@ -8,14 +8,15 @@ every country about every topic for every sentence) and much of its precision.
   North Korea", "pressure on Russia", "talks with Pyongyang", "denuclearization of North Korea", "from both
   Pyongyang and Seoul", and what is coordinated with such an object: "toward Japan and South Korea"), nor
   the one urged, asked, told, invited or assured ("Moscow urged South Korea to desist"), nor who only
-  reports ("..., Yonhap reported"). "by", "for" and "between" are not in the list: "drills conducted by the
-  United States", "respect for Russia and China for their support", "between Russia and China, as both
-  oppose" name actors, except the parties of talks after an earlier actor ("Moscow's strategy is the
-  promotion of diplomacy between Pyongyang and Seoul", "Moscow welcomed Pyongyang's contacts with Seoul"). A
-  country qualifying a military action after "a/an/any" ("oppose a preemptive U.S. military strike") is not
-  an actor; the owner of a policy word is, even after a preposition ("in contrast to Washington's focus on
-  denuclearization"). The first actor is the sentence's subject: the speaker of a quote attributed at its
-  end, else the first actor named. A topic's ``not_held_by`` countries are never asked about it.
+  reports ("..., Yonhap reported"), nor where an event takes place ("a summit in China"). "by", "for" and
+  "between" are not in the list: "drills conducted by the United States", "respect for Russia and China for
+  their support", "between Russia and China, as both oppose" name actors, except the parties of talks after
+  an earlier actor ("Moscow's strategy is the promotion of diplomacy between Pyongyang and Seoul", "Moscow
+  welcomed Pyongyang's contacts with Seoul"). A country qualifying a military action after "a/an/any"
+  ("oppose a preemptive U.S. military strike") is not an actor; the owner of a policy word is, even after a
+  preposition ("in contrast to Washington's focus on denuclearization"). The first actor is the sentence's
+  subject: the speaker of a quote attributed at its end, else the first actor named. A topic's
+  ``not_held_by`` countries are never asked about it.
 - Carry-over: a sentence with no country mention at all ("The drills must stop, it said.") takes the
   subject of the sentence before it (one step, or two through a sentence that itself carried); a
   sentence that opens with a pronoun or a role ("He said ...", "The ministry said ...") adds that
@@ -49,6 +50,11 @@ _TARGET_BEFORE = re.compile(
     r"encouraging|assured?|assures|assuring|reassured?|reassures|reassuring)\s+(?:the\s+)?)$",
     re.IGNORECASE,
 )
+# Where an event takes place is no side: "after a summit of the BRICS countries in China".
+_VENUE_BEFORE = re.compile(
+    r"\b(?:summit|meeting|conference|visit|forum|gathering|ceremony)\b[^,.;:]{0,40}?\bin\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 # A sentence opening with one of these refers back to the subject of the sentence before.
 _ANAPHOR = re.compile(
     r"^\W*(?:he|she|they|it|its|his|her|their|the\s+(?:minister|ministry|spokesman|spokeswoman|spokesperson|"
@@ -64,6 +70,8 @@ _REFERS_BACK = re.compile(
     r"battery|offer|initiative|issue|matter|sanctions))\b",
     re.IGNORECASE,
 )
+_BARE_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")
+_CLAUSE_GOES_ON = re.compile(r"^(?:['’]s)?\s+(?!and\b|or\b|as\s+well\b)[a-z]")
 _COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&)\s*)+(?:the\s+)?$", re.IGNORECASE)
 # "X's" owning a policy word is an actor even after a preposition: "in contrast to Washington's focus on
 # denuclearization", "opposition to Washington's North Korea strategy" ("sanctions on North Korea's
@@ -156,10 +164,17 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
         is_target = (
             parties_from is not None
             or bool(_TARGET_BEFORE.search(before[-40:]))
+            or bool(_VENUE_BEFORE.search(before[-80:]))
             or bool(out and _OWN_TALKS_AFTER.match(after))
         )
         if not is_target and previous_target is not None:
-            is_target = bool(_COORDINATION.match(sentence[previous_target.end : m.start]))
+            gap = sentence[previous_target.end : m.start]
+            # after a bare comma, a mention followed by a lowercase word (not "and") starts the main
+            # clause ("in China, Putin said"); otherwise the list goes on ("toward Japan, South Korea and
+            # the US", "contacts with Seoul, Washington")
+            is_target = bool(_COORDINATION.match(gap)) and not (
+                _BARE_COMMA.match(gap) and _CLAUSE_GOES_ON.match(after)
+            )
         if _REPORTER_AFTER.match(after) or (
             _INDEFINITE_BEFORE.search(before[-40:]) and _MILITARY_AFTER.match(after)
         ):

@@ -236,3 +236,16 @@ def test_a_group_name_makes_each_country_an_actor_or_a_party(lexicon) -> None:  
     assert {(0, "KR", "denuclearization"), (0, "KP", "denuclearization")} <= got
     sentence = "Moscow promotes dialogue between the two Koreas."
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+
+
+def test_the_venue_of_an_event_is_not_an_actor(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "After a summit of the BRICS countries in China, Putin said new sanctions were pointless."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+    sentence = "Officials in China said new sanctions were pointless."  # not an event's venue
+    assert actors(sentence, lexicon.mentions(sentence)) == ("CN",)
+    sentence = "Under pressure from China, Russia agreed to new sanctions."  # a comma ends the phrase
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+    sentence = "Moscow spoke about Tokyo, Seoul and Washington."  # a list goes on
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+    sentence = "Moscow hails Pyongyang's contacts with Seoul, Washington - Lavrov"
+    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
