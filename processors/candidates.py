@@ -39,7 +39,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from processors.lexicon import Lexicon, Mention, Topic
+from processors.lexicon import TITLES, Lexicon, Mention, Topic
 
 # A mention right after one of these words is the target of an action, not an actor.
 _TARGET_BEFORE = re.compile(
@@ -218,7 +218,8 @@ def _named_parties(sentence: str, end: int, mentions: Sequence[Mention]) -> tupl
 def _aimed_outside(sentence: str, end: int, mentions: Sequence[Mention]) -> bool:
     """True when the words right after ``end`` aim the cue at a named party outside the lexicon."""
     found = _TARGET_AFTER.match(sentence[end:])
-    if found is None or re.sub(r"['’]s$", "", found.group(1)) in _NOT_A_PARTY:
+    word = re.sub(r"['’]s$", "", found.group(1)) if found else ""
+    if found is None or word in _NOT_A_PARTY or word in TITLES:  # "ties with President Putin"
         return False
     return not any(end < m.end and m.start < end + found.end() for m in mentions)
 

@@ -67,7 +67,8 @@ class Mention:
     text: str
 
 
-_TITLES = frozenset(
+# Words that come before a name without being one ("President Moon", "Secretary Blinken").
+TITLES = frozenset(
     [
         "President",
         "Prime",
@@ -105,7 +106,7 @@ def _after_other_name(text: str, start: int) -> bool:
     if before is None:
         return False
     word = before.group(1)
-    return word not in _TITLES and not word.endswith(("'s", "’s"))  # "South Korea's Moon" is fine
+    return word not in TITLES and not word.endswith(("'s", "’s"))  # "South Korea's Moon" is fine
 
 
 _CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*\s+$")

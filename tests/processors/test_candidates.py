@@ -181,6 +181,8 @@ def test_a_weak_cue_aimed_at_a_party_outside_the_lexicon_is_not_a_cue(lexicon) -
     assert (1, "RU", "military_strike") in pairs(candidates(sentences, lexicon))
     sentences[1] = "Beijing expanded its trade with Iran."
     assert not [c for c in candidates(sentences, lexicon) if c.topic == "support_for_dprk"]
+    sentences[1] = "Beijing praised its ties with President Kim Jong Un."  # a title before a known name
+    assert (1, "CN", "support_for_dprk") in pairs(candidates(sentences, lexicon))
 
 
 def test_north_korea_is_not_asked_about_strikes_on_itself(lexicon) -> None:  # type: ignore[no-untyped-def]
