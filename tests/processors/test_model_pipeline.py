@@ -21,10 +21,11 @@ pytestmark = pytest.mark.model
 
 OWN = Path(__file__).resolve().parent / "data" / "own-examples.jsonl"
 # Measured with minilm-nli-v6 at min confidence 0.4 (python -m benchmarks.eval_pipeline): own examples F1
-# 0.794, korea-news-dev F1 0.465 with 0 false positives on its negative items, baseline 10 of 13 stated
-# positions with 6 unlisted sides. The floors sit just below, so a change that loses ground fails here.
+# 0.794, korea-news-dev F1 0.538 (third session's candidate rules) with 0 false positives on its negative
+# items, baseline 10 of 13 stated positions with 6 unlisted sides. The floors sit just below, so a change
+# that loses ground fails here.
 OWN_F1_FLOOR = 0.75
-KOREA_NEWS_DEV_F1_FLOOR = 0.44
+KOREA_NEWS_DEV_F1_FLOOR = 0.52
 KOREA_NEWS_DEV_MAX_NEGATIVE_FP = 1
 BASELINE_STATED_FLOOR = 9  # of 13 stated support/oppose positions
 BASELINE_MAX_UNLISTED = 7
