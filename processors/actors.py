@@ -30,7 +30,7 @@ _TARGET_BEFORE = re.compile(
     r"encouraging|assured?|assures|assuring|reassured?|reassures|reassuring)\s+(?:the\s+)?)$",
     re.IGNORECASE,
 )
-# Where an event takes place is no side: "after a summit of the BRICS countries in China".
+# Where an event takes place is no side: "after a meeting of Asian leaders in China".
 _VENUE_BEFORE = re.compile(
     r"\b(?:summit|meeting|conference|visit|forum|gathering|ceremony)\b[^,.;:]{0,40}?\bin\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -55,7 +55,7 @@ PARTIES_BEFORE = re.compile(
     r"chasm|rift|gap|frictions?|tensions?)\s+between\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
-# The same with a possessive: "Moscow welcomed Pyongyang's contacts with Seoul and Washington".
+# The same with a possessive: "Beijing praised Pyongyang's planned talks with Tokyo and Seoul".
 _OWN_TALKS_AFTER = re.compile(
     r"^['’]s?\s+(?:[\w-]+\s+)?(?:contacts?|talks|dialogue|negotiations|diplomacy|summit|meetings?|"
     r"rapprochement|relations|engagement)\s+with\b",
@@ -65,7 +65,7 @@ CLAUSE_END = re.compile(r"[,;:]|\bthat\b")
 # Who only reports is no side: "..., Yonhap reported."
 _REPORTER_AFTER = re.compile(r"^\s+(?:reported|reports|quoted)\b")
 # A quote attributed at its end names its speaker, who is the subject whatever the quote names first:
-# '"North Korea best not make any more threats," Trump told reporters.'
+# '"Pyongyang had better stop its provocations," Biden told reporters.'
 _QUOTE_BEFORE = re.compile(r"[,.!?]?[”\"]\s*$")
 _SPEECH_AFTER = re.compile(
     r"^\s+(?:said|says|told|tells|added|adds|warned|warns|stressed|stresses|insisted|insists|declared|"

@@ -56,16 +56,16 @@ def test_the_one_urged_is_not_an_actor(lexicon) -> None:  # type: ignore[no-unty
 
 
 def test_the_parties_of_talks_an_earlier_actor_welcomes_are_not_actors(lexicon) -> None:  # type: ignore[no-untyped-def]
-    sentence = "Moscow welcomed Pyongyang's upcoming contacts with Seoul and Washington."
-    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+    sentence = "Beijing praised Pyongyang's planned talks with Tokyo and Seoul."
+    assert actors(sentence, lexicon.mentions(sentence)) == ("CN",)
     sentence = "Pyongyang's talks with Seoul resumed on Monday."  # no earlier actor: a party acts
     assert actors(sentence, lexicon.mentions(sentence)) == ("KP",)
-    sentence = "Moscow played a role in inviting North Korea to dialogue."
+    sentence = "Moscow keeps inviting Pyongyang to the table."
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
 
 
 def test_the_one_assured_is_not_an_actor(lexicon) -> None:  # type: ignore[no-untyped-def]
-    sentence = "South Korea's foreign minister assured China on THAAD."
+    sentence = "Seoul's defence minister reassured Beijing about the missile shield."
     assert actors(sentence, lexicon.mentions(sentence)) == ("KR",)
 
 
@@ -77,13 +77,16 @@ def test_who_only_reports_is_not_an_actor(lexicon) -> None:  # type: ignore[no-u
 
 
 def test_the_venue_of_an_event_is_not_an_actor(lexicon) -> None:  # type: ignore[no-untyped-def]
-    sentence = "After a summit of the BRICS countries in China, Putin said new sanctions were pointless."
+    sentence = "After a meeting of Asian leaders in China, Putin said new sanctions were pointless."
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
     sentence = "Officials in China said new sanctions were pointless."  # not an event's venue
     assert actors(sentence, lexicon.mentions(sentence)) == ("CN",)
-    sentence = "Under pressure from China, Russia agreed to new sanctions."  # a comma ends the phrase
+
+
+def test_a_bare_comma_ends_a_fronted_phrase_but_continues_a_list(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentence = "Under pressure from China, Russia agreed to new sanctions."  # the main clause starts
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
     sentence = "Moscow spoke about Tokyo, Seoul and Washington."  # a list goes on
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
-    sentence = "Moscow hails Pyongyang's contacts with Seoul, Washington - Lavrov"
-    assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+    sentence = "Beijing praises Pyongyang's dialogue with Tokyo, Seoul - report"  # a headline's list
+    assert actors(sentence, lexicon.mentions(sentence)) == ("CN",)

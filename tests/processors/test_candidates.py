@@ -148,7 +148,7 @@ def test_north_korea_is_not_asked_about_strikes_on_itself(lexicon) -> None:  # t
 
 
 def test_a_meeting_with_one_participant_needs_the_other_in_place(lexicon) -> None:  # type: ignore[no-untyped-def]
-    sentences = ["China welcomed South Korea's meeting with Kim Jong Un."]
+    sentences = ["Tokyo applauded Seoul's planned meeting with Kim Jong Un."]
     assert not [c for c in candidates(sentences, lexicon) if c.topic == "us_dprk_diplomacy"]
     sentences = ["Trump said his meeting with Kim Jong Un went well."]
     assert (0, "US", "us_dprk_diplomacy") in pairs(candidates(sentences, lexicon))
@@ -157,9 +157,9 @@ def test_a_meeting_with_one_participant_needs_the_other_in_place(lexicon) -> Non
 
 
 def test_the_speaker_of_a_quote_is_the_subject(lexicon) -> None:  # type: ignore[no-untyped-def]
-    sentence = "“North Korea best not make any more threats,” Trump told reporters."
+    sentence = "“Pyongyang had better stop its provocations,” Biden told reporters."
     assert actors(sentence, lexicon.mentions(sentence))[0] == "US"
-    sentences = [sentence, "“They will be met with fire and fury.”"]
+    sentences = [sentence, "“Any attack will be answered with overwhelming force.”"]
     got = pairs(candidates(sentences, lexicon))
     assert (1, "US", "military_strike") in got
     assert (1, "KP", "military_strike") not in got
