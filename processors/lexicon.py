@@ -13,7 +13,9 @@ case-insensitive at a word start; cues of five letters or more also match longer
 "sanctions", "denucleari" -> "denuclearization"), shorter ones only with an inflection ("war" -> "wars",
 never "warn"). A topic's ``weak_cues`` count only when all its ``participants`` are mentioned in the
 window the caller passes (a sentence and its neighbours): "talks" is about US-North Korea diplomacy only
-when both are in view. A topic's ``not_held_by`` countries are never asked about it.
+when both are in view. A topic that ``qualifies`` claims the words right after its cues: in "inter-Korean
+diplomatic dialogue" neither weak word cues US-North Korea diplomacy. A topic's ``not_held_by`` countries
+are never asked about it.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Topic:
     weak_cues: tuple[str, ...] = ()
     participants: tuple[str, ...] = ()
     not_held_by: tuple[str, ...] = ()  # countries that take no side on it (North Korea does not back itself)
+    qualifies: bool = False  # its cues say whose talks these are: "inter-Korean talks" are not US-DPRK talks
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ _CAPITALISED_AFTER = re.compile(r"^\s+[A-Z]")
 
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
+# Between a qualifying cue and the weak word it claims: spaces or a hyphen, and at most one more word.
+_QUALIFIED_GAP = re.compile(r"[\s-]*(?:[A-Za-z]+[\s-]+)?")
 
 
 def _title_case(text: str) -> bool:
@@ -225,12 +230,26 @@ class Lexicon:
 
     def weak_cue_spans(self, text: str, topic_id: str) -> list[tuple[int, int]]:
         """Where ``topic_id``'s weak cues occur in ``text``, leaving out those inside a capitalised name
-        ("Naval War College", "the Korean War"): a weak word there names a thing, not the topic."""
+        ("Naval War College", "the Korean War"): a weak word there names a thing, not the topic; and
+        those right after the cue of another topic that qualifies ("inter-Korean talks")."""
         weak = self._cue_res[topic_id][1]
         if weak is None:
             return []
+        claimed = self._qualified_ends(text, topic_id)
         return [
-            (m.start(), m.end()) for m in weak.finditer(text) if not _inside_name(text, m.start(), m.end())
+            (m.start(), m.end())
+            for m in weak.finditer(text)
+            if not _inside_name(text, m.start(), m.end())
+            and not any(_QUALIFIED_GAP.fullmatch(text, end, m.start()) for end in claimed if end <= m.start())
+        ]
+
+    def _qualified_ends(self, text: str, topic_id: str) -> list[int]:
+        """Where the cues of the other topics that qualify end in ``text``."""
+        return [
+            m.end()
+            for t in self.topics
+            if t.qualifies and t.id != topic_id and (strong := self._cue_res[t.id][0]) is not None
+            for m in strong.finditer(text)
         ]
 
 
@@ -252,6 +271,12 @@ def _strings(path: Path, where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise LexiconError(f"{path}: {where}: expected a list of non-empty strings")
     return tuple(v.strip() for v in value)
+
+
+def _flag(path: Path, where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise LexiconError(f"{path}: {where}: expected true or false")
+    return value
 
 
 def load_countries(
@@ -317,6 +342,7 @@ def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
             weak_cues=_strings(path, f"topics.{tid}.weak_cues", entries[tid].get("weak_cues")),
             participants=_strings(path, f"topics.{tid}.participants", entries[tid].get("participants")),
             not_held_by=_strings(path, f"topics.{tid}.not_held_by", entries[tid].get("not_held_by")),
+            qualifies=_flag(path, f"topics.{tid}.qualifies", entries[tid].get("qualifies", False)),
         )
         for tid, p in phrases.items()
     )

@@ -172,3 +172,28 @@ def test_a_group_name_makes_each_country_an_actor_or_a_party(lexicon) -> None:  
     assert {(0, "KR", "denuclearization"), (0, "KP", "denuclearization")} <= got
     sentence = "Moscow promotes dialogue between the two Koreas."
     assert actors(sentence, lexicon.mentions(sentence)) == ("RU",)
+
+
+def test_a_weak_cue_right_after_a_talks_format_belongs_to_that_format(lexicon) -> None:  # type: ignore[no-untyped-def]
+    window = {"US", "KP", "KR", "RU"}
+    # "inter-Korean" says whose dialogue it is: no US-North Korea diplomacy in it
+    cued = lexicon.cues("Moscow backs inter-Korean diplomatic dialogue.", window)
+    assert cued == ("inter_korean_dialogue",)
+    assert "inter_korean_dialogue" not in lexicon.cues("Seoul welcomed the US-DPRK talks.", window)
+    assert "us_dprk_diplomacy" not in lexicon.cues("Tokyo wants six-party talks revived.", window)
+    # an issue before the weak word does not claim it: denuclearization talks are still talks
+    assert "us_dprk_diplomacy" in lexicon.cues("Washington resumed denuclearization talks.", window)
+    # two words between the format and the weak word: the weak word is free again
+    assert "us_dprk_diplomacy" in lexicon.cues("Trump hailed inter-Korean ties and his own summit.", window)
+
+
+def test_a_weak_cue_aimed_at_a_known_country_outside_the_topic_is_not_a_cue(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = ["North Korea tested a missile.", "Washington stepped up diplomatic pressure on Beijing."]
+    assert not [c for c in candidates(sentences, lexicon) if c.topic in ("us_dprk_diplomacy", "sanctions")]
+    sentences[1] = "Moscow sent aid to Seoul after the floods."
+    assert not [c for c in candidates(sentences, lexicon) if c.topic == "support_for_dprk"]
+    # aimed at a participant, the cue stays
+    sentences[1] = "Washington stepped up its pressure on Pyongyang."
+    assert (1, "US", "sanctions") in pairs(candidates(sentences, lexicon))
+    sentences[1] = "Moscow sent aid to Pyongyang after the floods."
+    assert (1, "RU", "support_for_dprk") in pairs(candidates(sentences, lexicon))

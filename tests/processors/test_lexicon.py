@@ -89,6 +89,11 @@ def test_topic_file_follows_the_models_rule(tmp_path: Path) -> None:
     )
     (topic,) = load_lexicon(topics_file=whole).topics
     assert (topic.id, topic.support, topic.oppose, topic.cues) == ("x", "favours d", "opposes d", ("x",))
+    assert not topic.qualifies
+    flagged = tmp_path / "flag.yaml"
+    flagged.write_text(whole.read_text(encoding="utf-8") + "    qualifies: sometimes\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"flag.yaml: topics.x.qualifies: expected true or false"):
+        load_lexicon(topics_file=flagged)
 
 
 def test_a_group_name_mentions_each_of_its_countries(lexicon, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
