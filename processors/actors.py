@@ -9,7 +9,8 @@ are not in the list: "drills conducted by the United States", "respect for Russi
 support", "between Russia and China, as both oppose" name actors, except the parties of talks after an
 earlier actor ("Moscow's strategy is the promotion of diplomacy between Pyongyang and Seoul", "Moscow
 welcomed Pyongyang's contacts with Seoul"). A country qualifying a military action after "a/an/any" ("oppose
-a preemptive U.S. military strike") is not an actor; the owner of a policy word is, even after a preposition
+a preemptive U.S. military strike") is not an actor, nor one naming the problem a sentence is about ("the
+North Korean threat"); the owner of a policy word is, even after a preposition
 ("in contrast to Washington's focus on denuclearization"). The first actor is the sentence's subject: the
 speaker of a quote attributed at its end, else the first actor named.
 """
@@ -80,6 +81,14 @@ _MILITARY_AFTER = re.compile(
     re.IGNORECASE,
 )
 
+# A country naming the problem that a sentence is about is no side on it: "Russia's strategy to combat
+# the North Korean threat", "a stake in the North Korean crisis".
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
+_PROBLEM_AFTER = re.compile(
+    r"^\s+(?:nuclear\s+|missile\s+)?(?:crisis|threat|issue|problem|question|standoff|challenge)\b",
+    re.IGNORECASE,
+)
+
 
 def dedupe(items: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
@@ -110,8 +119,10 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
             is_target = bool(COORDINATION.match(gap)) and not (
                 _BARE_COMMA.match(gap) and _CLAUSE_GOES_ON.match(after)
             )
-        if _REPORTER_AFTER.match(after) or (
-            _INDEFINITE_BEFORE.search(before[-40:]) and _MILITARY_AFTER.match(after)
+        if (
+            _REPORTER_AFTER.match(after)
+            or (_INDEFINITE_BEFORE.search(before[-40:]) and _MILITARY_AFTER.match(after))
+            or (_THE_BEFORE.search(before[-10:]) and _PROBLEM_AFTER.match(after))
         ):
             is_target = True
         elif _POLICY_OWNER_AFTER.match(after) and parties_from is None:

@@ -21,7 +21,7 @@ are never asked about it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,7 @@ _CAPITALISED_AFTER = re.compile(r"^\s+[A-Z]")
 
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_WORD_START = re.compile(r"(?<=\s)\w")
 # Between a qualifying cue and the weak word it claims: spaces or a hyphen, and at most one more word.
 _QUALIFIED_GAP = re.compile(r"[\s-]*(?:[A-Za-z]+[\s-]+)?")
 
@@ -209,10 +210,23 @@ class Lexicon:
             text = self._ignore_re.sub(lambda m: " " * len(m.group(0)), text)
         return tuple(
             Mention(code, m.start(), m.end(), m.group(0))
-            for m in self._alias_re.finditer(text)
+            for m in self._matches(text)
             if m.group(0) not in self._surnames or not _after_other_name(text, m.start())
             for code in self._alias_owner[m.group(0)]
         )
+
+    def _matches(self, text: str) -> Iterator[re.Match[str]]:
+        """Alias matches from left to right; a match gives way to one that starts at a later word inside it
+        and reaches further: "the North Korean crisis" is "North Korean", not "the North"."""
+        pos = 0
+        while (found := self._alias_re.search(text, pos)) is not None:
+            for inner in _WORD_START.finditer(text, found.start() + 1, found.end()):
+                longer = self._alias_re.match(text, inner.start())
+                if longer is not None and longer.end() > found.end():
+                    found = longer
+                    break
+            yield found
+            pos = found.end()
 
     def cues(self, text: str, in_view: frozenset[str] | set[str] = frozenset()) -> tuple[str, ...]:
         """Topics cued in ``text``; weak cues count only when all participants are in ``in_view``."""

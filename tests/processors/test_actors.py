@@ -34,6 +34,10 @@ CASES = [
     # the parties of talks an earlier actor welcomes are not actors
     ("Beijing praised Pyongyang's planned talks with Tokyo and Seoul.", ("CN",)),
     ("Pyongyang's talks with Seoul resumed on Monday.", ("KP",)),  # no earlier actor: a party acts
+    # a country naming the problem a sentence is about is not an actor
+    ("Tokyo says the North Korean nuclear threat is growing.", ("JP",)),
+    ("Beijing sees the North Korea issue as urgent.", ("CN",)),
+    ("North Korean threats worried Tokyo.", ("KP", "JP")),  # threats someone makes are acts
     # the one invited is not an actor
     ("Moscow keeps inviting Pyongyang to the table.", ("RU",)),
     # the one assured is not an actor

@@ -31,6 +31,10 @@ def test_longest_alias_wins_and_possessives(lexicon) -> None:  # type: ignore[no
         ("KR", "South Korea"),
         ("RU", "Russian"),
     ]
+    # a match gives way to a longer one starting at a later word inside it
+    ms = lexicon.mentions("Moscow spoke of the North Korean crisis and warned the South.")
+    found = [(m.country, m.text) for m in ms]
+    assert found == [("RU", "Moscow"), ("KP", "North Korean"), ("KR", "the South")]
 
 
 def test_word_boundaries_and_case(lexicon) -> None:  # type: ignore[no-untyped-def]
