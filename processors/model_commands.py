@@ -34,6 +34,12 @@ def train(
     steps: Annotated[int, typer.Option("--steps", help="optimizer steps (0 = one pass over the mix)")] = 0,
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads (0 = torch's default)")] = 0,
     data_dir: Annotated[Path, typer.Option("--data-dir", help="training data")] = DEFAULT_DATA_DIR,
+    news_style_repeats: Annotated[
+        int,
+        typer.Option(
+            "--news-style-repeats", min=0, help="add the project's news-style items N times (0 = none)"
+        ),
+    ] = 0,
 ) -> None:
     """Fine-tune the stance model (LoRA over the packaged base), calibrate, evaluate, write the artifact."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -45,7 +51,9 @@ def train(
 
     if threads:
         model.set_threads(threads)
-    cfg = TrainConfig(seed=seed, steps=steps or None, max_minutes=max_minutes)
+    cfg = TrainConfig(
+        seed=seed, steps=steps or None, max_minutes=max_minutes, news_style_repeats=news_style_repeats
+    )
     target = out or model.MODELS_DIR / cfg.version
     columns = (
         TextColumn("training"),

@@ -24,9 +24,13 @@ E/C/N | MIT |
 contrasts, minimal pairs (one frame written with the support and with the oppose wording), \
 pronoun sentences with context; the last phrase of every list is held out for calibration and evaluation \
 | Apache-2.0 (this project) |
-
-korea-news-dev is never used for training or for fitting the calibration.
 """
+NEWS_STYLE_ROW = """\
+| project-written news-style items (`processors/training/news_style.jsonl`, 199 items) | each label as a \
+query on the item's text, up to two "none" queries per item for countries named without a label; repeated \
+{repeats}x; written by a writer who never saw korea-news-dev | Apache-2.0 (this project) |
+"""
+DATA_NOTE = "\nkorea-news-dev is never used for training or for fitting the calibration.\n"
 
 
 def _fmt(report: Any) -> str:
@@ -41,6 +45,8 @@ def write_card(out_dir: Path, cfg: Any, metrics: dict[str, Any]) -> None:
     mix = ", ".join(f"{k} {v}" for k, v in sorted(metrics["mix"].items()))
     threads = metrics.get("threads", "default")
     vast_n, vast_f1 = metrics["vast_test_zero_shot_n"], metrics["vast_test_zero_shot_macro_f1"]
+    repeats = getattr(cfg, "news_style_repeats", 0)
+    data_table = DATA_TABLE + (NEWS_STYLE_ROW.format(repeats=repeats) if repeats else "") + DATA_NOTE
     text = f"""# Stance model `{metrics["version"]}`
 
 NLI cross-encoder for stancewatch: premise = evidence sentence (preceded by its context when given),
@@ -67,7 +73,7 @@ N(sup)+N(opp), fitted on calibration queries (held-out-phrase Korea examples and
 Neutral and none are told apart only weakly; callers decide "addressed or not" mainly from cues.
 
 ## Data
-{DATA_TABLE}
+{data_table}
 Training mix (pairs): {mix}; {metrics["training_pairs"]:,} in all.
 
 ## Hyper-parameters

@@ -122,11 +122,14 @@ def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
         vast_dev_rows=8,
         vast_test_limit=6,
         mnli_heldout_limit=8,
+        news_style_repeats=1,
         version="smoke",
     )
     out = tmp_path / "smoke"
     metrics = train(cfg, shared_dir / "data", out)
     assert metrics["steps"] == 2
+    assert metrics["mix"]["korea-news-style"] > 300  # type: ignore[index]
+    assert "news_style.jsonl" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     size = sum(f.stat().st_size for f in out.iterdir())
     assert size < 10 * 1024 * 1024
     assert {"adapter_model.safetensors", "adapter_config.json", "stance_head.json", "MODEL_CARD.md"} <= {

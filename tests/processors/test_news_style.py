@@ -1,0 +1,56 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from processors.lexicon import load_lexicon
+from processors.training import news_style
+from processors.training.news_style import NewsStyleError, examples, load_items
+
+
+def write(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_labels_become_queries_and_named_countries_without_a_label_become_none(tmp_path: Path) -> None:
+    text = "Tokyo backed the new measures, while Beijing and Moscow said more sanctions would not help."
+    rows = [
+        {"id": "a", "text": text, "labels": [{"country": "JP", "topic": "sanctions", "stance": "support"}]},
+        {"id": "b", "text": "Seoul and Pyongyang exchanged fire near the border.", "labels": []},
+    ]
+    got = examples(load_lexicon(), write(tmp_path / "items.jsonl", rows))
+    first = [(e.country, e.topic, e.stance) for e in got if e.sentence == text]
+    assert first[0] == ("JP", "sanctions", "support")
+    nones = first[1:]
+    # two named countries without a label on the labelled topic, at most two "none" queries per item
+    assert sorted(nones) == [("CN", "sanctions", "none"), ("RU", "sanctions", "none")]
+    assert all(e.source == news_style.SOURCE and e.context == "" for e in got)
+
+
+def test_none_queries_are_capped_and_respect_not_held_by(tmp_path: Path) -> None:
+    text = "Washington, Seoul, Tokyo and Moscow watched as Pyongyang's ally shipped aid across the border."
+    label = {"country": "CN", "topic": "support_for_dprk", "stance": "support"}
+    rows = [{"id": "a", "text": text, "labels": [label]}]
+    got = examples(load_lexicon(), write(tmp_path / "items.jsonl", rows))
+    nones = [e for e in got if e.stance == "none"]
+    assert len(nones) == news_style.NONE_PER_ITEM
+    assert all(e.country != "KP" for e in nones)  # North Korea never backs itself
+    assert got == examples(load_lexicon(), tmp_path / "items.jsonl")  # the same every time
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"id": "a", "labels": []}', "not json", '{"id": "a", "text": "x", "labels": [{"country": "US"}]}'],
+)
+def test_a_malformed_line_is_one_error_naming_the_line(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "ok", "text": "fine", "labels": []}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(NewsStyleError, match=r"bad.jsonl:2: "):
+        load_items(path)
+
+
+def test_a_stance_outside_the_sides_is_refused(tmp_path: Path) -> None:
+    rows = [{"id": "a", "text": "x", "labels": [{"country": "US", "topic": "sanctions", "stance": "mixed"}]}]
+    with pytest.raises(NewsStyleError, match="stance outside support, oppose, neutral"):
+        load_items(write(tmp_path / "items.jsonl", rows))
