@@ -26,7 +26,7 @@ pronoun sentences with context; the last phrase of every list is held out for ca
 | Apache-2.0 (this project) |
 """
 NEWS_STYLE_ROW = """\
-| project-written news-style items (`processors/training/news_style.jsonl`, 199 items) | each label as a \
+| project-written news-style items (`processors/training/news_style.jsonl`) | each label as a \
 query on the item's text, up to two "none" queries per item for countries named without a label; repeated \
 {repeats}x; written by a writer who never saw korea-news-dev | Apache-2.0 (this project) |
 """

@@ -11,11 +11,12 @@ models, is tests/processors/data/news-style-dev.jsonl.
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
+from processors.evaluate import EvaluationError, load_gold
 from processors.lexicon import Lexicon
+from processors.training.data import DataError
 from processors.training.synthetic import StanceExample
 
 NEWS_STYLE_FILE = Path(__file__).resolve().parent / "news_style.jsonl"
@@ -24,38 +25,25 @@ SIDES = ("support", "oppose", "neutral")
 NONE_PER_ITEM = 2  # "none" queries per item, at most (about one per label, as in the synthetic mix)
 
 
-class NewsStyleError(ValueError):
-    """The news-style file is malformed; the message is one line naming the file and line."""
-
-
-def load_items(path: Path = NEWS_STYLE_FILE) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """(text, [(country, topic, stance)]) per line of ``path``."""
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            labels = [(lab["country"], lab["topic"], lab["stance"]) for lab in row.get("labels") or []]
-            text = " ".join(str(row["text"]).split())
-        except (ValueError, KeyError, TypeError) as exc:
-            raise NewsStyleError(f"{path}:{number}: not an item with text and labels ({exc})") from None
-        if not text or any(stance not in SIDES for _, _, stance in labels):
-            raise NewsStyleError(f"{path}:{number}: empty text or a stance outside {', '.join(SIDES)}")
-        items.append((text, labels))
-    return items
-
-
 def examples(lexicon: Lexicon, path: Path = NEWS_STYLE_FILE) -> list[StanceExample]:
     """Every label as a query, plus up to two "none" queries: countries the text names without a label on
-    a labelled topic (an item without labels: named countries on the topics its text cues)."""
+    a labelled topic (an item without labels: named countries on the topics its text cues). The file is in
+    korea-news-dev's format; a malformed one raises ``DataError`` naming the file."""
+    try:
+        items = load_gold(path)
+    except EvaluationError as exc:
+        raise DataError(str(exc)) from None
     out: list[StanceExample] = []
-    for text, labels in load_items(path):
-        for country, topic, stance in labels:
-            out.append(StanceExample(text, "", country, topic, stance, SOURCE))
+    for item in items:
+        text = " ".join(item.text.split())
+        for label in item.labels:
+            if label.stance not in SIDES:
+                sides = ", ".join(SIDES)
+                raise DataError(f"{path}: {item.id}: stance {label.stance!r} is not one of {sides}")
+            out.append(StanceExample(text, "", label.country, label.topic, label.stance, SOURCE))
         named = {m.country for m in lexicon.mentions(text)}
-        labelled = {(country, topic) for country, topic, _ in labels}
-        topics = {topic for _, topic, _ in labels} or set(lexicon.cues(text, named))
+        labelled = {(label.country, label.topic) for label in item.labels}
+        topics = {label.topic for label in item.labels} or set(lexicon.cues(text, named))
         unlabelled = [
             (country, topic)
             for country in sorted(named)

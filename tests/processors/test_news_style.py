@@ -5,7 +5,8 @@ import pytest
 
 from processors.lexicon import load_lexicon
 from processors.training import news_style
-from processors.training.news_style import NewsStyleError, examples, load_items
+from processors.training.data import DataError
+from processors.training.news_style import examples
 
 
 def write(path: Path, rows: list[dict[str, object]]) -> Path:
@@ -41,16 +42,16 @@ def test_none_queries_are_capped_and_respect_not_held_by(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     "line",
-    ['{"id": "a", "labels": []}', "not json", '{"id": "a", "text": "x", "labels": [{"country": "US"}]}'],
+    ['{"id": "a", "labels": "none"}', "not json", '{"id": "a", "text": "x", "labels": [{"country": "US"}]}'],
 )
 def test_a_malformed_line_is_one_error_naming_the_line(tmp_path: Path, line: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "ok", "text": "fine", "labels": []}\n' + line + "\n", encoding="utf-8")
-    with pytest.raises(NewsStyleError, match=r"bad.jsonl:2: "):
-        load_items(path)
+    with pytest.raises(DataError, match=r"bad.jsonl:2: "):
+        examples(load_lexicon(), path)
 
 
 def test_a_stance_outside_the_sides_is_refused(tmp_path: Path) -> None:
     rows = [{"id": "a", "text": "x", "labels": [{"country": "US", "topic": "sanctions", "stance": "mixed"}]}]
-    with pytest.raises(NewsStyleError, match="stance outside support, oppose, neutral"):
-        load_items(write(tmp_path / "items.jsonl", rows))
+    with pytest.raises(DataError, match="a: stance 'mixed' is not one of support, oppose, neutral"):
+        examples(load_lexicon(), write(tmp_path / "items.jsonl", rows))
