@@ -10,6 +10,7 @@ answered 410 Gone has its job removed. Start-up honours each feed's persisted ne
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +51,12 @@ class IngestService:
             timezone=UTC,
         )
         self.outcomes: list[PollOutcome] = []  # the latest outcomes, for tests and status (bounded)
+        # Polls in progress, counted here because APScheduler's shutdown(wait=True) waits for them while
+        # holding the job-store lock that their rescheduling needs: a deadlock. stop() shuts the scheduler
+        # down without waiting, then waits on this.
+        self._polls = threading.Condition()
+        self._in_progress = 0
+        self._stopping = False
 
     def _interval(self, feed: Feed) -> float:
         return self.poller.bounds.clamp(feed.interval or self.poller.bounds.interval)
@@ -93,16 +100,24 @@ class IngestService:
             )
 
     def _run(self, feed: Feed) -> None:
-        outcome = self.poller.poll(feed)
-        self.outcomes.append(outcome)
-        del self.outcomes[:-1000]
+        with self._polls:
+            if self._stopping:
+                return
+            self._in_progress += 1
         try:
+            outcome = self.poller.poll(feed)
+            self.outcomes.append(outcome)
+            del self.outcomes[:-1000]
             if outcome.next_delay is None:
                 self.scheduler.remove_job(feed.name)
             else:
                 self.scheduler.reschedule_job(feed.name, trigger=self._trigger(outcome.next_delay))
         except JobLookupError:
             pass  # the scheduler is shutting down
+        finally:
+            with self._polls:
+                self._in_progress -= 1
+                self._polls.notify_all()
 
     def next_run(self, feed_name: str) -> datetime | None:
         job = self.scheduler.get_job(feed_name)
@@ -110,8 +125,14 @@ class IngestService:
 
     def stop(self, wait: bool = True) -> None:
         """Stop scheduling; with ``wait`` the polls in progress finish (and write their state) first."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=wait)
+        if not self.scheduler.running:
+            return
+        with self._polls:
+            self._stopping = True
+        self.scheduler.shutdown(wait=False)
+        if wait:
+            with self._polls:
+                self._polls.wait_for(lambda: self._in_progress == 0)
 
 
 def seconds_until(when: datetime | None) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -77,5 +78,37 @@ def test_run_once_polls_every_feed(make_settings: Callable[..., Settings]) -> No
         outcomes = run_once(poller, [Feed(f"f{i}", srv.url(f"/f{i}")) for i in range(8)], concurrency=4)
     assert [o.feed for o in outcomes] == [f"f{i}" for i in range(8)]
     assert all(o.published == 3 for o in outcomes) and len(publisher.articles) == 24
+    poller.fetcher.close()
+    poller.state.close()
+
+
+def test_stop_waits_for_a_poll_in_progress_without_deadlock(make_settings: Callable[..., Settings]) -> None:
+    # APScheduler's shutdown(wait=True) holds the job-store lock while it waits for running jobs, and a
+    # finishing poll needs that lock to reschedule itself: stop() must not wait that way.
+    settings = make_settings(
+        poll_interval=0.3, poll_min_interval=0.2, poll_max_interval=1.0, host_min_gap=0.0
+    )
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(_h: object) -> tuple[int, dict[str, str], bytes]:
+        entered.set()
+        release.wait(10)
+        return 200, RSS_HEADERS, rss(items(1, prefix="slow"))
+
+    publisher = ListPublisher()
+    poller = build(settings, publisher)
+    with serve({"/slow": slow}) as srv:
+        service = IngestService(poller, [Feed("slow", srv.url("/slow"))])
+        service.start()
+        assert entered.wait(10)
+        stopper = threading.Thread(target=service.stop)
+        stopper.start()
+        stopper.join(0.3)
+        assert stopper.is_alive()  # the poll in progress is waited for
+        release.set()
+        stopper.join(10)
+        assert not stopper.is_alive()
+    assert len(publisher.articles) == 1  # the poll finished and published before stop() returned
+    assert len(srv.hits("/slow")) == 1  # and no poll started after stop
     poller.fetcher.close()
     poller.state.close()
