@@ -249,12 +249,14 @@ class Lexicon:
         weak = self._cue_res[topic_id][1]
         if weak is None:
             return []
+        spans = [(m.start(), m.end()) for m in weak.finditer(text) if not _inside_name(text, *m.span())]
+        if not spans:  # the common case: no need to look for the other topics' cues
+            return spans
         claimed = self._qualified_ends(text, topic_id)
         return [
-            (m.start(), m.end())
-            for m in weak.finditer(text)
-            if not _inside_name(text, m.start(), m.end())
-            and not any(_QUALIFIED_GAP.fullmatch(text, end, m.start()) for end in claimed if end <= m.start())
+            (start, end)
+            for start, end in spans
+            if not any(_QUALIFIED_GAP.fullmatch(text, cue, start) for cue in claimed if cue <= start)
         ]
 
     def _qualified_ends(self, text: str, topic_id: str) -> list[int]:
