@@ -11,7 +11,8 @@ earlier actor ("Moscow's strategy is the promotion of diplomacy between Pyongyan
 welcomed Pyongyang's contacts with Seoul"). A country qualifying a military action after "a/an/any" ("oppose
 a preemptive U.S. military strike") is not an actor, nor one naming the problem a sentence is about ("the
 North Korean threat"); the owner of a policy word is, even after a preposition
-("in contrast to Washington's focus on denuclearization"). The first actor is the sentence's subject: the
+("in contrast to Washington's focus on denuclearization"), and so is who reacts ("drew a protest from
+Beijing"). The first actor is the sentence's subject: the
 speaker of a quote attributed at its end, else the first actor named.
 """
 
@@ -45,7 +46,8 @@ COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&)\s*)+(?:the\s+)?$", 
 _POLICY_OWNER_AFTER = re.compile(
     r"^['’]s?\s+(?:[\w-]+\s+){0,2}?(?:focus|strategy|policy|policies|position|stance|plan|proposal|push|"
     r"calls?|demands?|efforts?|decision|approach|initiative|insistence|offer|commitment|campaign|"
-    r"support|opposition|objections?|refusal|pledge|threats?|backing|rhetoric)\b",
+    r"support|opposition|objections?|refusal|pledge|threats?|backing|rhetoric|claims?|concerns?|protests?|"
+    r"warnings?|complaints?|accusations?|criticism)\b",
     re.IGNORECASE,
 )
 # The parties of talks that someone else promotes or criticises are what the talks are about, not
@@ -71,6 +73,13 @@ _QUOTE_BEFORE = re.compile(r"[,.!?]?[”\"]\s*$")
 _SPEECH_AFTER = re.compile(
     r"^\s+(?:said|says|told|tells|added|adds|warned|warns|stressed|stresses|insisted|insists|declared|"
     r"declares|wrote|writes)\b"
+)
+# Who reacts is an actor even after "from": "a remark that drew a warning from Beijing", "protests from
+# Moscow".
+_REACTION_FROM_BEFORE = re.compile(
+    r"\b(?:protests?|warnings?|rebukes?|criticism|condemnation|objections?|complaints?|backlash|"
+    r"praise|rebuttal|retort)\s+from\s+(?:the\s+)?$",
+    re.IGNORECASE,
 )
 # A country named as the attribute of a military action ("oppose a preemptive U.S. military strike")
 # is what the action is about, not who takes a side on it.
@@ -107,7 +116,7 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
             parties_from = m.start
         is_target = (
             parties_from is not None
-            or bool(_TARGET_BEFORE.search(before[-40:]))
+            or (bool(_TARGET_BEFORE.search(before[-40:])) and not _REACTION_FROM_BEFORE.search(before[-60:]))
             or bool(_VENUE_BEFORE.search(before[-80:]))
             or bool(out and _OWN_TALKS_AFTER.match(after))
         )

@@ -52,6 +52,11 @@ CASES = [
     ("Under pressure from China, Russia agreed to new sanctions.", ("RU",)),  # the main clause starts
     ("Moscow spoke about Tokyo, Seoul and Washington.", ("RU",)),  # a list goes on
     ("Beijing praises Pyongyang's dialogue with Tokyo, Seoul - report", ("CN",)),  # a headline's list
+    # who reacts is an actor even after "from"
+    ("Seoul began the drills, a step that drew a sharp protest from Beijing.", ("KR", "CN")),
+    ("Seoul began the drills after pressure from Beijing.", ("KR",)),  # pressure is not a reaction
+    # the owner of a claim or a concern is an actor after a preposition
+    ("Seoul had no comment on Beijing's claim that the radar sees too far.", ("KR", "CN")),
 ]
 
 

@@ -37,6 +37,14 @@ def test_longest_alias_wins_and_possessives(lexicon) -> None:  # type: ignore[no
     assert found == [("RU", "Moscow"), ("KP", "North Korean"), ("KR", "the South")]
 
 
+def test_leaders_of_earlier_years_and_a_capitalised_the_north(lexicon) -> None:  # type: ignore[no-untyped-def]
+    text = "Koizumi, Hu Jintao, Christopher Hill and Song Min-soon met; the Bush administration waited."
+    assert codes(lexicon, text) == ["JP", "CN", "US", "KR", "US"]
+    assert codes(lexicon, "The North's envoy answered The South.") == ["KP", "KR"]
+    # a bare surname still needs no other first name before it
+    assert codes(lexicon, "Kate Bush sang in Tokyo.") == ["JP"]
+
+
 def test_word_boundaries_and_case(lexicon) -> None:  # type: ignore[no-untyped-def]
     # "us" is a pronoun, "Chinaware" and "Abernathy" are other words, "U.S.-led" is the US.
     assert codes(lexicon, "Let us buy Chinaware from Abernathy. U.S.-led drills began.") == ["US"]
@@ -55,6 +63,37 @@ def test_cues_weak_cues_need_participants(lexicon) -> None:  # type: ignore[no-u
     # short cues only with an inflection: "war" is not "warn"
     assert "military_strike" not in lexicon.cues("They warn Pyongyang.", {"KP"})
     assert "military_strike" in lexicon.cues("They fear wars.", {"KP"})
+
+
+@pytest.mark.parametrize(
+    ("text", "in_view", "topic"),
+    [
+        ("They want the six-nation process revived.", set(), "six_party_talks"),
+        ("They walked out of the six-way talks.", set(), "six_party_talks"),
+        ("The battery at Seongju was upgraded.", set(), "thaad"),
+        ("They called it a missile shield aimed at them.", set(), "thaad"),
+        ("Four more launchers arrived at the base.", {"KR"}, "thaad"),
+        ("The UN panel of experts was allowed to lapse.", set(), "sanctions"),
+        ("It was taken off the list of state sponsors of terrorism.", set(), "sanctions"),
+        ("Tokyo extended its ban on imports from the North.", {"JP", "KP"}, "sanctions"),
+        ("They vowed never to give up their nuclear deterrent.", {"KP"}, "denuclearization"),
+        ("Military means are no answer there.", {"KP"}, "military_strike"),
+        ("They prefer bilateral channels.", {"US", "KP"}, "us_dprk_diplomacy"),
+        ("He is ready to meet the president again.", {"US", "KP"}, "us_dprk_diplomacy"),
+        ("They held back the heavy fuel oil they had promised.", {"KP"}, "support_for_dprk"),
+    ],
+)
+def test_news_words_for_topics(lexicon, text: str, in_view: set[str], topic: str) -> None:  # type: ignore[no-untyped-def]
+    assert topic in lexicon.cues(text, in_view)
+
+
+def test_weak_news_words_need_their_participants(lexicon) -> None:  # type: ignore[no-untyped-def]
+    # a battery or a launcher is the THAAD system only with South Korea in view
+    assert "thaad" not in lexicon.cues("Four more launchers arrived at the base.", {"KP"})
+    # a ban is a sanction only with North Korea in view
+    assert "sanctions" not in lexicon.cues("Tokyo extended its ban on imports.", {"JP"})
+    # to meet is US-North Korea diplomacy only with both in view
+    assert "us_dprk_diplomacy" not in lexicon.cues("He is ready to meet the president again.", {"US"})
 
 
 def test_user_file_extends_aliases(tmp_path: Path) -> None:
