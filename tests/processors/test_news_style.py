@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,8 @@ from processors.lexicon import load_lexicon
 from processors.training import news_style
 from processors.training.data import DataError
 from processors.training.news_style import examples
+
+NEWS_STYLE_DEV = Path(__file__).resolve().parent / "data" / "news-style-dev.jsonl"
 
 
 def write(path: Path, rows: list[dict[str, object]]) -> Path:
@@ -55,3 +58,26 @@ def test_a_stance_outside_the_sides_is_refused(tmp_path: Path) -> None:
     rows = [{"id": "a", "text": "x", "labels": [{"country": "US", "topic": "sanctions", "stance": "mixed"}]}]
     with pytest.raises(DataError, match="a: stance 'mixed' is not one of support, oppose, neutral"):
         examples(load_lexicon(), write(tmp_path / "items.jsonl", rows))
+
+
+def _runs(text: str, n: int = 8) -> set[str]:
+    words = re.sub(r"[^\w\s]", " ", text.lower()).split()
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def _texts(path: Path) -> list[str]:
+    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_training_items_share_no_eight_word_run_with_the_selection_set() -> None:
+    selection = set().union(*map(_runs, _texts(NEWS_STYLE_DEV)))
+    leaked = [t[:60] for t in _texts(news_style.NEWS_STYLE_FILE) if _runs(t) & selection]
+    assert leaked == []
+
+
+def test_training_items_share_no_eight_word_run_with_the_evaluation_texts(shared_dir: Path) -> None:
+    evaluation = [p for p in (shared_dir / "data" / "korea-news-dev").glob("*.jsonl")]
+    runs = set().union(*(_runs(t) for p in evaluation for t in _texts(p)))
+    runs |= _runs((shared_dir / "seed" / "baseline-article.txt").read_text(encoding="utf-8"))
+    leaked = [t[:60] for t in _texts(news_style.NEWS_STYLE_FILE) if _runs(t) & runs]
+    assert evaluation and leaked == []
