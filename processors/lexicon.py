@@ -103,6 +103,12 @@ TITLES = frozenset(
 _WORD_BEFORE = re.compile(r"([A-Z][\w'’-]*)\.?\s+$")
 
 
+# "the North" and "the South" stand for the Koreas, but not as part of another name: "the North Atlantic",
+# "The South African envoy".
+_COMPASS_ALIAS = re.compile(r"^[Tt]he (?:North|South)$")
+_NAME_GOES_ON = re.compile(r"^\s+[A-Z]")
+
+
 def _after_other_name(text: str, start: int) -> bool:
     """True when the word just before ``start`` is a capitalised word that is not a title."""
     before = _WORD_BEFORE.search(text[max(0, start - 40) : start])
@@ -205,13 +211,15 @@ class Lexicon:
 
     def mentions(self, text: str) -> tuple[Mention, ...]:
         """Country mentions in ``text``, in order of appearance; a group name ("the two Koreas") is one
-        mention per country, all over the same words."""
+        mention per country, all over the same words. "the North"/"the South" followed by another
+        capitalised word is part of another name ("the North Atlantic") and no mention."""
         if self._ignore_re is not None:
             text = self._ignore_re.sub(lambda m: " " * len(m.group(0)), text)
         return tuple(
             Mention(code, m.start(), m.end(), m.group(0))
             for m in self._matches(text)
             if m.group(0) not in self._surnames or not _after_other_name(text, m.start())
+            if not (_COMPASS_ALIAS.match(m.group(0)) and _NAME_GOES_ON.match(text[m.end() :]))
             for code in self._alias_owner[m.group(0)]
         )
 

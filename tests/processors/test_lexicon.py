@@ -41,6 +41,9 @@ def test_leaders_of_earlier_years_and_a_capitalised_the_north(lexicon) -> None: 
     text = "Koizumi, Hu Jintao, Christopher Hill and Song Min-soon met; the Bush administration waited."
     assert codes(lexicon, text) == ["JP", "CN", "US", "KR", "US"]
     assert codes(lexicon, "The North's envoy answered The South.") == ["KP", "KR"]
+    # "the North" and "the South" inside another name are no Korea
+    assert codes(lexicon, "The South African envoy and the North Atlantic allies met.") == []
+    assert codes(lexicon, "In the South, the North Atlantic allies met the North.") == ["KR", "KP"]
     # a bare surname still needs no other first name before it
     assert codes(lexicon, "Kate Bush sang in Tokyo.") == ["JP"]
 
