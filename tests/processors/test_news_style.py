@@ -9,7 +9,8 @@ from processors.training import news_style
 from processors.training.data import DataError
 from processors.training.news_style import examples
 
-NEWS_STYLE_DEV = Path(__file__).resolve().parent / "data" / "news-style-dev.jsonl"
+DATA = Path(__file__).resolve().parent / "data"
+NEWS_STYLE_DEV, NEWS_STYLE_TEST = DATA / "news-style-dev.jsonl", DATA / "news-style-test.jsonl"
 
 
 def write(path: Path, rows: list[dict[str, object]]) -> Path:
@@ -69,10 +70,12 @@ def _texts(path: Path) -> list[str]:
     return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def test_training_items_share_no_eight_word_run_with_the_selection_set() -> None:
-    selection = set().union(*map(_runs, _texts(NEWS_STYLE_DEV)))
-    leaked = [t[:60] for t in _texts(news_style.NEWS_STYLE_FILE) if _runs(t) & selection]
+def test_training_items_share_no_eight_word_run_with_the_dev_or_test_items() -> None:
+    held_out = set().union(*map(_runs, _texts(NEWS_STYLE_DEV) + _texts(NEWS_STYLE_TEST)))
+    leaked = [t[:60] for t in _texts(news_style.NEWS_STYLE_FILE) if _runs(t) & held_out]
     assert leaked == []
+    dev = set().union(*map(_runs, _texts(NEWS_STYLE_DEV)))
+    assert [t[:60] for t in _texts(NEWS_STYLE_TEST) if _runs(t) & dev] == []
 
 
 def test_training_items_share_no_eight_word_run_with_the_evaluation_texts(shared_dir: Path) -> None:
