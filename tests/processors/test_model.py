@@ -134,14 +134,9 @@ def test_the_verb_decides_the_side(stance_model: StanceModel) -> None:
 
 
 @pytest.mark.model
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap of minilm-nli-v6: it reads 'lift the sanctions' as oppose but 'impose even harsher "
-    "sanctions' as oppose too (the pejorative adjective outweighs the verb); strict, so a model that fixes "
-    "it turns this into a failure to remove the mark",
-)
 def test_a_stated_side_outranks_its_negation_on_the_right_country(stance_model: StanceModel) -> None:
-    # Wording not in the project's phrase book.
+    # Wording not in the project's phrase book. minilm-nli-v6 failed it (it read "impose even harsher
+    # sanctions" as oppose: the pejorative adjective outweighed the verb); minilm-nli-v14 passes.
     pro = "The Kremlin demanded that the United Nations impose even harsher sanctions on North Korea."
     con = "The Kremlin demanded that the United Nations lift the sanctions on North Korea."
     ru_pro, ru_con, us_pro = stance_model.predict(

@@ -129,7 +129,9 @@ def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
     metrics = train(cfg, shared_dir / "data", out)
     assert metrics["steps"] == 2
     assert metrics["mix"]["korea-news-style"] > 300  # type: ignore[index]
-    assert "news_style.jsonl" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "news_style.jsonl" in card
+    assert "--news-style-repeats 1 --out DIR" in card  # the card's command reproduces the run
     size = sum(f.stat().st_size for f in out.iterdir())
     assert size < 10 * 1024 * 1024
     assert {"adapter_model.safetensors", "adapter_config.json", "stance_head.json", "MODEL_CARD.md"} <= {
