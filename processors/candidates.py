@@ -56,7 +56,9 @@ _PARTIES_AFTER = re.compile(
 # Ukraine", "aid to Syria", "ties with Iran". Calendar words and the peninsula itself are not parties.
 # Aimed at a known country that is not one of the topic's participants ("diplomatic pressure on
 # Russia", "aid to Seoul"), it is not the topic either; "with" and "in" are left to the other rules.
-_TARGET_AFTER = re.compile(r"^(?:\s+[a-z][\w-]*)?\s+(?:(on|against|to)|in|with)\s+(?:the\s+)?([A-Z][\w'’-]*)")
+_TARGET_AFTER = re.compile(
+    r"^(?:\s+[a-z][\w-]*)?\s+(?:(?P<aimed>on|against|to)|(?P<within>in)|with)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]*)"
+)
 _NOT_A_PARTY = frozenset(
     {"Korea", "Korean", "Koreas", "Peninsula", "North", "South", *calendar.month_name[1:], *calendar.day_name}
 )
@@ -99,15 +101,20 @@ def _named_parties(sentence: str, end: int, mentions: Sequence[Mention]) -> tupl
     return found.group(1).lower(), parties
 
 
-def _aimed_outside(sentence: str, end: int, mentions: Sequence[Mention], participants: set[str]) -> bool:
+def _aimed_outside(
+    sentence: str, end: int, mentions: Sequence[Mention], participants: set[str], talks: bool = False
+) -> bool:
     """True when the words right after ``end`` aim the cue at a named party outside the lexicon, or at a
-    known country that is not one of ``participants``."""
+    known country that is not one of ``participants``. For talks (``talks``), "in" names a venue, not a
+    party: "the talks in Stockholm", unlike "the war in Ukraine"."""
     found = _TARGET_AFTER.match(sentence[end:])
-    word = re.sub(r"['’]s$", "", found.group(2)) if found else ""
+    word = re.sub(r"['’]s$", "", found.group("word")) if found else ""
     if found is None or word in _NOT_A_PARTY or word in TITLES:  # "ties with President Putin"
         return False
+    if talks and found.group("within"):
+        return False
     named = {m.country for m in mentions if end < m.end and m.start < end + found.end()}
-    return not named or bool(found.group(1) and participants and not named & participants)
+    return not named or bool(found.group("aimed") and participants and not named & participants)
 
 
 def _talk_parties(sentence: str, mentions: Sequence[Mention]) -> set[str]:
@@ -145,7 +152,7 @@ def _about_other_parties(
     mentioned = {m.country for m in mentions}
     talks = _talk_parties(sentence, mentions)  # for a cue that names no parties of its own
     for _, end in spans:
-        if _aimed_outside(sentence, end, mentions, wanted):
+        if _aimed_outside(sentence, end, mentions, wanted, talks=topic.qualifies):
             continue
         named = _named_parties(sentence, end, mentions) or (("between", talks) if talks else None)
         if named is None:

@@ -197,3 +197,13 @@ def test_a_weak_cue_aimed_at_a_known_country_outside_the_topic_is_not_a_cue(lexi
     assert (1, "US", "sanctions") in pairs(candidates(sentences, lexicon))
     sentences[1] = "Moscow sent aid to Pyongyang after the floods."
     assert (1, "RU", "support_for_dprk") in pairs(candidates(sentences, lexicon))
+
+
+def test_talks_in_a_city_are_held_there_not_with_it(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = ["Pyongyang's negotiator left the talks in Geneva, saying Washington offered nothing."]
+    assert {(0, "KP", "us_dprk_diplomacy"), (0, "US", "us_dprk_diplomacy")} <= pairs(
+        candidates(sentences, lexicon)
+    )
+    # for other topics "in" still names a party outside the lexicon: the war in Ukraine is not a strike
+    sentences = ["Moscow blamed the war in Ukraine on Washington as Pyongyang watched."]
+    assert not [c for c in candidates(sentences, lexicon) if c.topic == "military_strike"]

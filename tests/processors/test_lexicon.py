@@ -41,6 +41,7 @@ def test_leaders_of_earlier_years_and_a_capitalised_the_north(lexicon) -> None: 
     text = "Koizumi, Hu Jintao, Christopher Hill and Song Min-soon met; the Bush administration waited."
     assert codes(lexicon, text) == ["JP", "CN", "US", "KR", "US"]
     assert codes(lexicon, "The North's envoy answered The South.") == ["KP", "KR"]
+    assert codes(lexicon, "Onodera, Patrushev and the unification minister spoke.") == ["JP", "RU", "KR"]
     # "the North" and "the South" inside another name are no Korea
     assert codes(lexicon, "The South African envoy and the North Atlantic allies met.") == []
     assert codes(lexicon, "In the South, the North Atlantic allies met the North.") == ["KR", "KP"]
@@ -84,6 +85,14 @@ def test_cues_weak_cues_need_participants(lexicon) -> None:  # type: ignore[no-u
         ("They prefer bilateral channels.", {"US", "KP"}, "us_dprk_diplomacy"),
         ("He is ready to meet the president again.", {"US", "KP"}, "us_dprk_diplomacy"),
         ("They held back the heavy fuel oil they had promised.", {"KP"}, "support_for_dprk"),
+        ("The oil deliveries over the border went on.", {"KP"}, "support_for_dprk"),
+        ("They froze the accounts of two trading firms.", {"KP"}, "sanctions"),
+        ("They sought broader waivers for aid groups.", {"KP"}, "sanctions"),
+        ("They will never disarm while threatened.", {"KP"}, "denuclearization"),
+        ("They had no plan to invade.", {"KP"}, "military_strike"),
+        ("Full-scale field training resumed.", {"KR"}, "military_exercises"),
+        ("They scrapped the military agreement.", {"KR", "KP"}, "inter_korean_dialogue"),
+        ("They walked away from the multilateral process.", {"KP"}, "six_party_talks"),
     ],
 )
 def test_news_words_for_topics(lexicon, text: str, in_view: set[str], topic: str) -> None:  # type: ignore[no-untyped-def]
@@ -95,6 +104,9 @@ def test_weak_news_words_need_their_participants(lexicon) -> None:  # type: igno
     assert "thaad" not in lexicon.cues("Four more launchers arrived at the base.", {"KP"})
     # a ban is a sanction only with North Korea in view
     assert "sanctions" not in lexicon.cues("Tokyo extended its ban on imports.", {"JP"})
+    # training is the joint exercises only with South Korea in view, multilateral talks only with the North
+    assert "military_exercises" not in lexicon.cues("Full-scale field training resumed.", {"US"})
+    assert "six_party_talks" not in lexicon.cues("They walked away from the multilateral process.", {"US"})
     # to meet is US-North Korea diplomacy only with both in view
     assert "us_dprk_diplomacy" not in lexicon.cues("He is ready to meet the president again.", {"US"})
 

@@ -23,18 +23,18 @@ OWN = Path(__file__).resolve().parent / "data" / "own-examples.jsonl"
 NEWS_DEV = Path(__file__).resolve().parent / "data" / "news-style-dev.jsonl"
 NEWS_TEST = Path(__file__).resolve().parent / "data" / "news-style-test.jsonl"
 # Measured with minilm-nli-v14 and the fifth session's candidate rules at min confidence 0.4 (python -m
-# benchmarks.eval_pipeline): own examples F1 0.879, korea-news-dev F1 0.556 with 0 false positives on its
+# benchmarks.eval_pipeline): own examples F1 0.879, korea-news-dev F1 0.566 with 0 false positives on its
 # negative items, baseline 9 of 13 stated positions with 3 unlisted sides. The floors sit just below, so a
 # change that loses ground fails here (none was lowered when v14 replaced v6).
 OWN_F1_FLOOR = 0.85
-KOREA_NEWS_DEV_F1_FLOOR = 0.53
+KOREA_NEWS_DEV_F1_FLOOR = 0.54
 KOREA_NEWS_DEV_MAX_NEGATIVE_FP = 1
 BASELINE_STATED_FLOOR = 9  # of 13 stated support/oppose positions
 BASELINE_MAX_UNLISTED = 4
-# News-style items (written for the project by writers who never saw korea-news-dev): dev F1 0.358 (the set
+# News-style items (written for the project by writers who never saw korea-news-dev): dev F1 0.400 (the set
 # that chose v14), test F1 0.594 (chosen by nothing). Lower on dev because its texts show sides through
 # actions in long sentences.
-NEWS_STYLE_DEV_F1_FLOOR = 0.33
+NEWS_STYLE_DEV_F1_FLOOR = 0.37
 NEWS_STYLE_TEST_F1_FLOOR = 0.56
 
 
