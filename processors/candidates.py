@@ -184,8 +184,8 @@ def is_heading(sentence: str) -> bool:
 
 def views(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[SentenceView]:
     """The mentions, actors and cued topics of every sentence."""
-    mentions = [lexicon.mentions(s) for s in sentences]
-    title_countries = {m.country for m in lexicon.mentions(title)}
+    title_mentions, *mentions = lexicon.document_mentions([title, *sentences])
+    title_countries = {m.country for m in title_mentions}
     out: list[SentenceView] = []
     for i, sentence in enumerate(sentences):
         # weak cues need their participants in view: this sentence, its neighbours or the title

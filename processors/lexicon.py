@@ -105,8 +105,17 @@ _WORD_BEFORE = re.compile(r"([A-Z][\w'’-]*)\.?\s+$")
 
 # "the North" and "the South" stand for the Koreas, but not as part of another name: "the North Atlantic",
 # "The South African envoy".
+# A capitalised word standing alone (no capitalised word after it): a bare family name ("Kim", "Kim's").
+_BARE_NAME = re.compile(r"(?<![\w.-])([A-Z][a-z]+)(?:['’]s)?(?![\w-])(?!\s+[A-Z])")
 _COMPASS_ALIAS = re.compile(r"^[Tt]he (?:North|South)$")
 _NAME_GOES_ON = re.compile(r"^\s+[A-Z]")
+
+
+def _remember_surnames(owner: dict[str, str], alias: Mention) -> None:
+    """A full alias that carries a shared surname as a word ("Kim Dae-jung") makes it that country's."""
+    for word in re.findall(r"[A-Z][a-z]+", alias.text):
+        if word in owner:
+            owner[word] = alias.country
 
 
 def _after_other_name(text: str, start: int) -> bool:
@@ -169,6 +178,7 @@ class Lexicon:
     topics: tuple[Topic, ...]
     ignore: tuple[str, ...] = ()
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ("the two Koreas", ("KR", "KP"))
+    shared_surnames: tuple[tuple[str, str], ...] = ()  # ("Kim", "KP"): a bare "Kim", by default North Korea
     _alias_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _ignore_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _alias_owner: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
@@ -222,6 +232,36 @@ class Lexicon:
             if not (_COMPASS_ALIAS.match(m.group(0)) and _NAME_GOES_ON.match(text[m.end() :]))
             for code in self._alias_owner[m.group(0)]
         )
+
+    def document_mentions(self, texts: Sequence[str]) -> list[tuple[Mention, ...]]:
+        """``mentions`` of each text of one document, in order, plus its bare shared surnames: a bare "Kim"
+        stands for the country of the last full alias before it in the document that carries the name as
+        a word ("Kim Dae-jung ... Kim" is South Korea, "Sung Kim ... Kim" the United States); with none,
+        for the country that ``shared_surnames`` gives (North Korea)."""
+        owner = dict(self.shared_surnames)
+        out: list[tuple[Mention, ...]] = []
+        for text in texts:
+            found = self.mentions(text)
+            bare = [
+                b
+                for b in _BARE_NAME.finditer(text)
+                if b.group(1) in owner
+                and not any(m.start <= b.start() < m.end for m in found)
+                and not _after_other_name(text, b.start())
+            ]
+            added: list[Mention] = []
+            earlier = iter(found)
+            alias = next(earlier, None)
+            for b in bare:
+                while alias is not None and alias.start < b.start():
+                    _remember_surnames(owner, alias)
+                    alias = next(earlier, None)
+                added.append(Mention(owner[b.group(1)], b.start(), b.end(), b.group(0)))
+            while alias is not None:
+                _remember_surnames(owner, alias)
+                alias = next(earlier, None)
+            out.append(tuple(sorted((*found, *added), key=lambda m: m.start)))
+        return out
 
     def _matches(self, text: str) -> Iterator[re.Match[str]]:
         """Alias matches from left to right; a match gives way to one that starts at a later word inside it
@@ -305,12 +345,17 @@ def _flag(path: Path, where: str, value: Any) -> bool:
 
 def load_countries(
     extra: Path | None = None,
-) -> tuple[tuple[Country, ...], tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
-    """The shipped countries with ``extra``'s aliases merged in; returns (countries, ignore list, groups)."""
+) -> tuple[
+    tuple[Country, ...], tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str], ...]
+]:
+    """The shipped countries with ``extra``'s aliases merged in; returns (countries, ignore list, groups,
+    shared surnames)."""
     merged: dict[str, Country] = {}
     ignore: list[str] = []
     groups: dict[str, tuple[str, ...]] = {}
     group_file: dict[str, Path] = {}
+    shared: dict[str, str] = {}
+    shared_file: dict[str, Path] = {}
     for path in filter(None, (COUNTRIES_FILE, extra)):
         data = _read_yaml(path)
         ignore.extend(_strings(path, "ignore", data.get("ignore")))
@@ -320,6 +365,12 @@ def load_countries(
         for name, codes in raw_groups.items():
             groups[str(name)] = _strings(path, f"groups.{name}", codes)
             group_file[str(name)] = path
+        raw_shared = data.get("shared_surnames") or {}
+        if not isinstance(raw_shared, dict) or not all(isinstance(v, str) for v in raw_shared.values()):
+            raise LexiconError(f"{path}: shared_surnames: expected a mapping of family name to country code")
+        for name, code in raw_shared.items():
+            shared[str(name)] = code
+            shared_file[str(name)] = path
         entries = data.get("countries") or {}
         if not isinstance(entries, dict):
             raise LexiconError(f"{path}: countries: expected a mapping of country code to entry")
@@ -342,7 +393,10 @@ def load_countries(
             raise LexiconError(
                 f"{group_file[name]}: groups.{name}: unknown country codes {unknown or '(none)'}"
             )
-    return tuple(merged.values()), tuple(ignore), tuple(groups.items())
+    for name, code in shared.items():
+        if code not in merged:
+            raise LexiconError(f"{shared_file[name]}: shared_surnames.{name}: unknown country code {code!r}")
+    return tuple(merged.values()), tuple(ignore), tuple(groups.items()), tuple(shared.items())
 
 
 def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
@@ -373,5 +427,11 @@ def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
 
 
 def load_lexicon(countries_file: Path | None = None, topics_file: Path | None = None) -> Lexicon:
-    countries, ignore, groups = load_countries(countries_file)
-    return Lexicon(countries=countries, topics=load_topics(topics_file), ignore=ignore, groups=groups)
+    countries, ignore, groups, shared = load_countries(countries_file)
+    return Lexicon(
+        countries=countries,
+        topics=load_topics(topics_file),
+        ignore=ignore,
+        groups=groups,
+        shared_surnames=shared,
+    )

@@ -207,3 +207,13 @@ def test_talks_in_a_city_are_held_there_not_with_it(lexicon) -> None:  # type: i
     # for other topics "in" still names a party outside the lexicon: the war in Ukraine is not a strike
     sentences = ["Moscow blamed the war in Ukraine on Washington as Pyongyang watched."]
     assert not [c for c in candidates(sentences, lexicon) if c.topic == "military_strike"]
+
+
+def test_a_bare_kim_acts_for_the_north_unless_a_full_name_says_otherwise(lexicon) -> None:  # type: ignore[no-untyped-def]
+    sentences = ["Kim and Moon agreed on the goal of denuclearization."]
+    assert {(0, "KP", "denuclearization"), (0, "KR", "denuclearization")} <= pairs(
+        candidates(sentences, lexicon)
+    )
+    sentences = ["Kim Dae-jung flew north in June.", "Kim called for reunification."]
+    got = pairs(candidates(sentences, lexicon))
+    assert (1, "KR", "inter_korean_dialogue") in got and (1, "KP", "inter_korean_dialogue") not in got

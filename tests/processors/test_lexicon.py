@@ -125,6 +125,33 @@ def test_bad_file_is_one_clear_error(tmp_path: Path) -> None:
         load_lexicon(countries_file=bad)
 
 
+def document_codes(lexicon, texts: list[str]) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    return [[m.country for m in ms] for ms in lexicon.document_mentions(texts)]
+
+
+def test_a_bare_shared_surname_takes_the_last_full_name_or_the_default(lexicon) -> None:  # type: ignore[no-untyped-def]
+    # no full name before it: a bare "Kim" is North Korea's leader
+    assert document_codes(lexicon, ["Kim and Moon signed the declaration."]) == [["KP", "KR"]]
+    # a full name before it, in this sentence or an earlier one, decides
+    texts = ["Former president Kim Dae-jung met Putin.", "Kim said the talks would go on."]
+    assert document_codes(lexicon, texts) == [["KR", "RU"], ["KR"]]
+    assert document_codes(lexicon, ["Sung Kim arrived, and Kim's aides followed."]) == [["US", "US"]]
+    # another first name, or no shared surname at all, is no mention
+    assert document_codes(lexicon, ["Andrew Kim and Lee spoke."]) == [[]]
+    # single texts are unchanged
+    assert codes(lexicon, "Kim and Moon signed the declaration.") == ["KR"]
+
+
+def test_a_shared_surname_with_an_unknown_country_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("shared_surnames:\n  Lee: XX\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"bad.yaml: shared_surnames.Lee: unknown country code 'XX'"):
+        load_lexicon(countries_file=bad)
+    bad.write_text("shared_surnames: [Lee]\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"bad.yaml: shared_surnames: expected a mapping"):
+        load_lexicon(countries_file=bad)
+
+
 def test_bare_surnames_need_no_other_first_name(lexicon) -> None:  # type: ignore[no-untyped-def]
     assert codes(lexicon, "Moon said so. President Moon agreed. Joshua Moon, a researcher, did not.") == [
         "KR",
