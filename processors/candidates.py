@@ -30,7 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from processors.actors import CLAUSE_END, COORDINATION, PARTIES_BEFORE, actors, dedupe
-from processors.lexicon import TITLES, Lexicon, Mention, Topic
+from processors.lexicon import Lexicon, Mention, Topic
+from processors.names import TITLES
 
 # A sentence opening with one of these refers back to the subject of the sentence before.
 _ANAPHOR = re.compile(

@@ -21,13 +21,24 @@ are never asked about it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from processors.names import (
+    BARE_NAME,
+    COMPASS_ALIAS,
+    NAME_GOES_ON,
+    QUALIFIED_GAP,
+    WORD_START,
+    after_other_name,
+    alias_pattern,
+    cue_pattern,
+    inside_name,
+)
 from processors.training.hypotheses import TopicsError, parse_topic_phrases
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -70,106 +81,11 @@ class Mention:
     text: str
 
 
-# Words that come before a name without being one ("President Moon", "Secretary Blinken").
-TITLES = frozenset(
-    [
-        "President",
-        "Prime",
-        "Minister",
-        "Secretary",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "Chairman",
-        "Leader",
-        "Premier",
-        "Ambassador",
-        "Envoy",
-        "Governor",
-        "Senator",
-        "Spokesman",
-        "Spokeswoman",
-        "Representative",
-        "Vice",
-        "General",
-        "Former",
-        "Sen",
-        "Rep",
-        "Gov",
-        "Amb",
-    ]
-)
-_WORD_BEFORE = re.compile(r"([A-Z][\w'’-]*)\.?\s+$")
-
-
-# "the North" and "the South" stand for the Koreas, but not as part of another name: "the North Atlantic",
-# "The South African envoy".
-# A capitalised word standing alone (no capitalised word after it): a bare family name ("Kim", "Kim's").
-_BARE_NAME = re.compile(r"(?<![\w.-])([A-Z][a-z]+)(?:['’]s)?(?![\w-])(?!\s+[A-Z])")
-_COMPASS_ALIAS = re.compile(r"^[Tt]he (?:North|South)$")
-_NAME_GOES_ON = re.compile(r"^\s+[A-Z]")
-
-
 def _remember_surnames(owner: dict[str, str], alias: Mention) -> None:
     """A full alias that carries a shared surname as a word ("Kim Dae-jung") makes it that country's."""
     for word in re.findall(r"[A-Z][a-z]+", alias.text):
         if word in owner:
             owner[word] = alias.country
-
-
-def _after_other_name(text: str, start: int) -> bool:
-    """True when the word just before ``start`` is a capitalised word that is not a title."""
-    before = _WORD_BEFORE.search(text[max(0, start - 40) : start])
-    if before is None:
-        return False
-    word = before.group(1)
-    return word not in TITLES and not word.endswith(("'s", "’s"))  # "South Korea's Moon" is fine
-
-
-_CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*\s+$")
-_CAPITALISED_AFTER = re.compile(r"^\s+[A-Z]")
-
-
-_WORD = re.compile(r"[A-Za-z][\w'’-]*")
-_WORD_START = re.compile(r"(?<=\s)\w")
-# Between a qualifying cue and the weak word it claims: spaces or a hyphen, and at most one more word.
-_QUALIFIED_GAP = re.compile(r"[\s-]*(?:[A-Za-z]+[\s-]+)?")
-
-
-def _title_case(text: str) -> bool:
-    """Most words capitalised ("Trump Says Summit With Kim Is Off"): names cannot be told apart there."""
-    words = _WORD.findall(text)
-    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
-
-
-def _inside_name(text: str, start: int, end: int) -> bool:
-    """A capitalised word next to another capitalised word (not at the start of a sentence, and not in a
-    title-case headline, where every word is capitalised)."""
-    if not text[start : start + 1].isupper() or _title_case(text):
-        return False
-    before = text[max(0, start - 30) : start]
-    after_name = bool(_CAPITALISED_AFTER.match(text[end:]))
-    return bool(_CAPITALISED_BEFORE.search(before)) or (after_name and bool(before.strip()))
-
-
-def _alias_pattern(aliases: Iterable[str]) -> re.Pattern[str]:
-    ordered = sorted(set(aliases), key=len, reverse=True)
-    body = "|".join(re.escape(a) for a in ordered)
-    # Whole words: no letter/digit before, none after (a possessive 's or a hyphen may follow).
-    return re.compile(rf"(?<![\w.])(?:{body})(?![\w])" if body else r"(?!x)x")
-
-
-def _cue_regex(cue: str) -> str:
-    tail = r"\w*" if len(cue) >= 5 else r"(?:s|es|ed|ing)?"
-    end = "" if not cue[-1].isalnum() else rf"{tail}\b"
-    return rf"\b{re.escape(cue)}{end}"
-
-
-def _cue_pattern(cues: Sequence[str]) -> re.Pattern[str] | None:
-    if not cues:
-        return None
-    return re.compile("|".join(_cue_regex(c) for c in cues), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -197,12 +113,12 @@ class Lexicon:
         set_ = object.__setattr__
         set_(self, "_surnames", frozenset(s for c in self.countries for s in c.surnames))
         set_(self, "_alias_owner", owner)
-        set_(self, "_alias_re", _alias_pattern(owner))
-        set_(self, "_ignore_re", _alias_pattern(self.ignore) if self.ignore else None)
+        set_(self, "_alias_re", alias_pattern(owner))
+        set_(self, "_ignore_re", alias_pattern(self.ignore) if self.ignore else None)
         set_(
             self,
             "_cue_res",
-            {t.id: (_cue_pattern(t.cues), _cue_pattern(t.weak_cues)) for t in self.topics},
+            {t.id: (cue_pattern(t.cues), cue_pattern(t.weak_cues)) for t in self.topics},
         )
 
     @property
@@ -228,8 +144,8 @@ class Lexicon:
         return tuple(
             Mention(code, m.start(), m.end(), m.group(0))
             for m in self._matches(text)
-            if m.group(0) not in self._surnames or not _after_other_name(text, m.start())
-            if not (_COMPASS_ALIAS.match(m.group(0)) and _NAME_GOES_ON.match(text[m.end() :]))
+            if m.group(0) not in self._surnames or not after_other_name(text, m.start())
+            if not (COMPASS_ALIAS.match(m.group(0)) and NAME_GOES_ON.match(text[m.end() :]))
             for code in self._alias_owner[m.group(0)]
         )
 
@@ -244,10 +160,10 @@ class Lexicon:
             found = self.mentions(text)
             bare = [
                 b
-                for b in _BARE_NAME.finditer(text)
+                for b in BARE_NAME.finditer(text)
                 if b.group(1) in owner
                 and not any(m.start <= b.start() < m.end for m in found)
-                and not _after_other_name(text, b.start())
+                and not after_other_name(text, b.start())
             ]
             added: list[Mention] = []
             earlier = iter(found)
@@ -268,7 +184,7 @@ class Lexicon:
         and reaches further: "the North Korean crisis" is "North Korean", not "the North"."""
         pos = 0
         while (found := self._alias_re.search(text, pos)) is not None:
-            for inner in _WORD_START.finditer(text, found.start() + 1, found.end()):
+            for inner in WORD_START.finditer(text, found.start() + 1, found.end()):
                 longer = self._alias_re.match(text, inner.start())
                 if longer is not None and longer.end() > found.end():
                     found = longer
@@ -297,14 +213,14 @@ class Lexicon:
         weak = self._cue_res[topic_id][1]
         if weak is None:
             return []
-        spans = [(m.start(), m.end()) for m in weak.finditer(text) if not _inside_name(text, *m.span())]
+        spans = [(m.start(), m.end()) for m in weak.finditer(text) if not inside_name(text, *m.span())]
         if not spans:  # the common case: no need to look for the other topics' cues
             return spans
         claimed = self._qualified_ends(text, topic_id)
         return [
             (start, end)
             for start, end in spans
-            if not any(_QUALIFIED_GAP.fullmatch(text, cue, start) for cue in claimed if cue <= start)
+            if not any(QUALIFIED_GAP.fullmatch(text, cue, start) for cue in claimed if cue <= start)
         ]
 
     def _qualified_ends(self, text: str, topic_id: str) -> list[int]:
