@@ -10,10 +10,9 @@ support", "between Russia and China, as both oppose" name actors, except the par
 earlier actor ("Moscow's strategy is the promotion of diplomacy between Pyongyang and Seoul", "Moscow
 welcomed Pyongyang's contacts with Seoul"). A country qualifying a military action after "a/an/any" ("oppose
 a preemptive U.S. military strike") is not an actor, nor one naming the problem a sentence is about ("the
-North Korean threat"); the owner of a policy word is, even after a preposition
-("in contrast to Washington's focus on denuclearization"), and so is who reacts ("drew a protest from
-Beijing"). The first actor is the sentence's subject: the
-speaker of a quote attributed at its end, else the first actor named.
+North Korean threat"); the owner of a policy word is, even after a preposition ("in contrast to
+Washington's focus on denuclearization"), and so is who reacts ("drew a protest from Beijing"). The first
+actor is the sentence's subject: the speaker of a quote attributed at its end, else the first actor named.
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ _PARTIES_AFTER = re.compile(
 # A weak cue aimed at a named place or party that is none of the known countries: "the war against
 # Ukraine", "aid to Syria", "ties with Iran". Calendar words and the peninsula itself are not parties.
 # Aimed at a known country that is not one of the topic's participants ("diplomatic pressure on
-# Russia", "aid to Seoul"), it is not the topic either; "with" and "in" are left to the other rules.
+# Russia", "aid to Seoul"), it is not the topic either; "with" and "in" are left to the other rules. For
+# the talks formats, "in <name>" is where the talks are held ("the talks in Stockholm"), not a party.
 _TARGET_AFTER = re.compile(
     r"^(?:\s+[a-z][\w-]*)?\s+(?:(?P<aimed>on|against|to)|(?P<within>in)|with)\s+(?:the\s+)?(?P<word>[A-Z][\w'’-]*)"
 )
