@@ -8,7 +8,9 @@ file replaces the shipped topics (the model builds its hypotheses from the same 
 
 Alias matching is case-sensitive on whole words ("US" never matches "us"); the leftmost, longest alias
 wins; names listed under ``ignore`` (newspapers, seas) are masked first; a name listed under ``groups``
-("the two Koreas") mentions each of its countries. Cue matching is
+("the two Koreas") mentions each of its countries. Over a whole article (``Lexicon.document_mentions``) a
+bare name listed under ``shared_surnames`` ("Kim") stands for the country of the last full name before it
+that carries it, else for the country the file gives. Cue matching is
 case-insensitive at a word start; cues of five letters or more also match longer words ("sanction" ->
 "sanctions", "denucleari" -> "denuclearization"), shorter ones only with an inflection ("war" -> "wars",
 never "warn"). A topic's ``weak_cues`` count only when all its ``participants`` are mentioned in the
