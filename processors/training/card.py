@@ -28,7 +28,7 @@ pronoun sentences with context; the last phrase of every list is held out for ca
 NEWS_STYLE_ROW = """\
 | project-written news-style items (`processors/training/news_style.jsonl`) | each label as a \
 query on the item's text, up to two "none" queries per item for countries named without a label; repeated \
-{repeats}x; written by a writer who never saw korea-news-dev | Apache-2.0 (this project) |
+{repeats}x; written by writers who never saw korea-news-dev | Apache-2.0 (this project) |
 """
 DATA_NOTE = "\nkorea-news-dev is never used for training or for fitting the calibration.\n"
 

@@ -2,11 +2,12 @@
 
 The synthetic templates (``synthetic``) are short and state sides with stance verbs; news sentences are
 long, attribute at the end and show sides through actions ("vetoed the resolution", "shipped fuel"). These
-items were written for the project in that style, labelled by hand, by a writer who never saw
+items were written for the project in that style, labelled by hand, by writers who never saw
 korea-news-dev or the baseline article. Each label becomes a query on the item's text; each country that
 the text mentions without a label on a labelled topic becomes a "none" query (two per item at most), so
 that being named is not taking a side. A separate file in the same style, held out for choosing between
-models, is tests/processors/data/news-style-dev.jsonl.
+models, is tests/processors/data/news-style-dev.jsonl; another, which chooses nothing, is
+news-style-test.jsonl.
 """
 
 from __future__ import annotations

@@ -36,9 +36,8 @@ class TrainConfig:
     vast_limit: int = 1500
     perspectrum_limit: int = 2000
     newsmtsc_limit: int = 1000
-    # The project's news-style items (news_style.jsonl), repeated this many times; 0 leaves them out. Not in
-    # the committed model: with 3, two seeds gained on korea-style text but fell below the selection rule's
-    # hold-out guards (model card, fourth session).
+    # The project's news-style items (news_style.jsonl), repeated this many times; 0 leaves them out. The
+    # committed model uses 2 (`make train`); the model card says how that was chosen.
     news_style_repeats: int = 0
     calibration_sentences: int = 500
     evaluation_sentences: int = 400

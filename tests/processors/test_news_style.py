@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from processors.evaluate import load_gold
 from processors.lexicon import load_lexicon
 from processors.training import news_style
 from processors.training.data import DataError
@@ -67,7 +68,7 @@ def _runs(text: str, n: int = 8) -> set[str]:
 
 
 def _texts(path: Path) -> list[str]:
-    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [item.text for item in load_gold(path)]
 
 
 def test_training_items_share_no_eight_word_run_with_the_dev_or_test_items() -> None:
@@ -78,9 +79,10 @@ def test_training_items_share_no_eight_word_run_with_the_dev_or_test_items() -> 
     assert [t[:60] for t in _texts(NEWS_STYLE_TEST) if _runs(t) & dev] == []
 
 
-def test_training_items_share_no_eight_word_run_with_the_evaluation_texts(shared_dir: Path) -> None:
+@pytest.mark.parametrize("own", [news_style.NEWS_STYLE_FILE, NEWS_STYLE_DEV, NEWS_STYLE_TEST])
+def test_project_items_share_no_eight_word_run_with_the_evaluation_texts(shared_dir: Path, own: Path) -> None:
     evaluation = [p for p in (shared_dir / "data" / "korea-news-dev").glob("*.jsonl")]
     runs = set().union(*(_runs(t) for p in evaluation for t in _texts(p)))
     runs |= _runs((shared_dir / "seed" / "baseline-article.txt").read_text(encoding="utf-8"))
-    leaked = [t[:60] for t in _texts(news_style.NEWS_STYLE_FILE) if _runs(t) & runs]
+    leaked = [t[:60] for t in _texts(own) if _runs(t) & runs]
     assert evaluation and leaked == []
