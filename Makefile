@@ -45,7 +45,7 @@ typecheck: $(STAMP) ## mypy on the packages
 check: lint typecheck ## lint and type-check
 
 train: $(STAMP) ## reproduce the committed classifier (about 24 minutes on 2 cores)
-	$(BIN)/stancewatch train --seed 14 --steps 950 --threads 2 --news-style-repeats 2
+	$(BIN)/stancewatch train --threads 2
 
 demo: $(STAMP) ## offline demo: local broker, local feeds, baseline, all stages, alerts in the terminal
 	$(BIN)/stancewatch demo

@@ -6,12 +6,16 @@ happen inside the commands so the rest of the CLI starts fast.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.settings import REPO_ROOT, from_context
+
+if TYPE_CHECKING:
+    from processors.training.run import TrainConfig
 
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 model_app = typer.Typer(help="The stance model: export it as a transformers directory.", no_args_is_help=True)
@@ -30,18 +34,29 @@ def train(
     max_minutes: Annotated[
         float, typer.Option("--max-minutes", help="stop when this budget is spent")
     ] = 30.0,
-    seed: Annotated[int, typer.Option("--seed")] = 13,
-    steps: Annotated[int, typer.Option("--steps", help="optimizer steps (0 = one pass over the mix)")] = 0,
+    seed: Annotated[int | None, typer.Option("--seed", help="default: the committed model's")] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            "--steps",
+            min=0,
+            help="optimizer steps (default: the committed model's; 0 = one pass over the mix)",
+        ),
+    ] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads (0 = torch's default)")] = 0,
     data_dir: Annotated[Path, typer.Option("--data-dir", help="training data")] = DEFAULT_DATA_DIR,
     news_style_repeats: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--news-style-repeats", min=0, help="add the project's news-style items N times (0 = none)"
+            "--news-style-repeats",
+            min=0,
+            help="add the project's news-style items N times (0 = none; default: the committed model's)",
         ),
-    ] = 0,
+    ] = None,
 ) -> None:
-    """Fine-tune the stance model (LoRA over the packaged base), calibrate, evaluate, write the artifact."""
+    """Fine-tune the stance model (LoRA over the packaged base), calibrate, evaluate, write the artifact.
+
+    With no options it runs the committed model's recipe, so it reproduces the committed artifact."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from processors import model
@@ -51,9 +66,7 @@ def train(
 
     if threads:
         model.set_threads(threads)
-    cfg = TrainConfig(
-        seed=seed, steps=steps or None, max_minutes=max_minutes, news_style_repeats=news_style_repeats
-    )
+    cfg = recipe(TrainConfig(max_minutes=max_minutes), seed, steps, news_style_repeats)
     target = out or model.MODELS_DIR / cfg.version
     columns = (
         TextColumn("training"),
@@ -79,6 +92,18 @@ def train(
     typer.echo(
         f"wrote {target}: steps {metrics['steps']}, MNLI held-out acc {metrics['mnli_heldout_accuracy']}, "
         f"VAST zero-shot macro-F1 {metrics['vast_test_zero_shot_macro_f1']}, {metrics['total_seconds']} s"
+    )
+
+
+def recipe(
+    base: TrainConfig, seed: int | None, steps: int | None, news_style_repeats: int | None
+) -> TrainConfig:
+    """``base`` with the options given on the command line; ``--steps 0`` means one pass over the mix."""
+    return replace(
+        base,
+        seed=base.seed if seed is None else seed,
+        steps=base.steps if steps is None else steps or None,
+        news_style_repeats=base.news_style_repeats if news_style_repeats is None else news_style_repeats,
     )
 
 

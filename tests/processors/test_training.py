@@ -171,3 +171,30 @@ def test_generate_draws_minimal_pairs_at_the_contrast_rate() -> None:
     noun_forms = re.compile("|".join(re.escape(v) for vs in contrast.STANCE_NOUNS.values() for v in vs))
     assert not any(noun_forms.search(e.sentence) for e in none)
     assert sum(bool(noun_forms.search(e.sentence)) for e in some) > 100
+
+
+@pytest.mark.model
+def test_the_default_recipe_is_the_committed_models() -> None:
+    """`stancewatch train` with no options must reproduce the committed artifact, so its recipe is the
+    one the committed model records."""
+    import json
+    from dataclasses import asdict
+
+    from processors.model import DEFAULT_VERSION, MODELS_DIR
+    from processors.training.run import TrainConfig
+
+    committed = json.loads((MODELS_DIR / DEFAULT_VERSION / "train_config.json").read_text(encoding="utf-8"))
+    assert asdict(TrainConfig()) == committed
+
+
+@pytest.mark.model
+def test_train_options_override_only_what_is_given() -> None:
+    from processors.model_commands import recipe
+    from processors.training.run import TrainConfig
+
+    base = TrainConfig()
+    assert recipe(base, None, None, None) == base
+    changed = recipe(base, 5, 0, 0)
+    assert (changed.seed, changed.steps, changed.news_style_repeats) == (5, None, 0)
+    assert changed.lora == base.lora and changed.batch_size == base.batch_size
+    assert recipe(base, None, 120, None).steps == 120
