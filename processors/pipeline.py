@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from processors.aggregate import Judgement, PairStance, aggregate
 from processors.candidates import Candidate, candidates
+from processors.head import StanceQuery, StanceScores
 from processors.lexicon import Lexicon
 from processors.text import split_sentences
-
-if TYPE_CHECKING:  # processors.model imports torch: only load it when a model is actually used
-    from processors.model import StanceQuery, StanceScores
 
 
 class Predictor(Protocol):
@@ -68,8 +66,6 @@ class Classifier:
 
     def classify(self, documents: Sequence[Document]) -> list[ArticleStances]:
         """The stances of every document, in order."""
-        from processors.model import StanceQuery
-
         plans: list[tuple[list[str], list[Candidate]]] = []
         queries: list[StanceQuery] = []
         for doc in documents:

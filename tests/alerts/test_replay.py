@@ -85,7 +85,7 @@ class KeywordModel:
     version = "keyword-test"
 
     def predict(self, queries, batch_size: int = 32):  # type: ignore[no-untyped-def]
-        from processors.model import StanceScores
+        from processors.head import StanceScores
 
         out = []
         for q in queries:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.kafka import PublishError, Record
-from processors.model import StanceQuery, StanceScores
+from processors.head import StanceQuery, StanceScores
 
 NAMES = {
     "US": ("United States", "Washington", "U.S."),
