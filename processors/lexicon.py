@@ -10,7 +10,7 @@ Alias matching is case-sensitive on whole words ("US" never matches "us"); the l
 wins; names listed under ``ignore`` (newspapers, seas) are masked first; a name listed under ``groups``
 ("the two Koreas") mentions each of its countries. Over a whole article (``Lexicon.document_mentions``) a
 bare name listed under ``shared_surnames`` ("Kim") stands for the country of the last full name before it
-that carries it, else for the country the file gives. Cue matching is
+that carries it, else of the first one after it, else for the country the file gives. Cue matching is
 case-insensitive at a word start; cues of five letters or more also match longer words ("sanction" ->
 "sanctions", "denucleari" -> "denuclearization"), shorter ones only with an inflection ("war" -> "wars",
 never "warn"). A topic's ``weak_cues`` count only when all its ``participants`` are mentioned in the
@@ -154,12 +154,16 @@ class Lexicon:
     def document_mentions(self, texts: Sequence[str]) -> list[tuple[Mention, ...]]:
         """``mentions`` of each text of one document, in order, plus its bare shared surnames: a bare "Kim"
         stands for the country of the last full alias before it in the document that carries the name as
-        a word ("Kim Dae-jung ... Kim" is South Korea, "Sung Kim ... Kim" the United States); with none,
-        for the country that ``shared_surnames`` gives (North Korea)."""
+        a word ("Kim Dae-jung ... Kim" is South Korea, "Sung Kim ... Kim" the United States); with none
+        before it, for that of the first such alias after it (a headline's "Kim" before the body's "South
+        Korean President Kim Dae-jung"); with none at all, for the country that ``shared_surnames`` gives
+        (North Korea)."""
+        found_in = [self.mentions(text) for text in texts]
         owner = dict(self.shared_surnames)
+        for alias in reversed([m for found in found_in for m in found]):
+            _remember_surnames(owner, alias)  # the first full name wins: it decides a bare name before it
         out: list[tuple[Mention, ...]] = []
-        for text in texts:
-            found = self.mentions(text)
+        for text, found in zip(texts, found_in, strict=True):
             bare = [
                 b
                 for b in BARE_NAME.finditer(text)

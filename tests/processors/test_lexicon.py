@@ -129,13 +129,22 @@ def document_codes(lexicon, texts: list[str]) -> list[list[str]]:  # type: ignor
     return [[m.country for m in ms] for ms in lexicon.document_mentions(texts)]
 
 
-def test_a_bare_shared_surname_takes_the_last_full_name_or_the_default(lexicon) -> None:  # type: ignore[no-untyped-def]
+def test_a_bare_shared_surname_takes_the_nearest_full_name_or_the_default(lexicon) -> None:  # type: ignore[no-untyped-def]
     # no full name before it: a bare "Kim" is North Korea's leader
     assert document_codes(lexicon, ["Kim and Moon signed the declaration."]) == [["KP", "KR"]]
     # a full name before it, in this sentence or an earlier one, decides
     texts = ["Former president Kim Dae-jung met Putin.", "Kim said the talks would go on."]
     assert document_codes(lexicon, texts) == [["KR", "RU"], ["KR"]]
     assert document_codes(lexicon, ["Sung Kim arrived, and Kim's aides followed."]) == [["US", "US"]]
+    # none before it: the first full name after it decides (a headline before the body that names him)
+    texts = [
+        "Kim hails the summit",
+        "South Korean President Kim Dae-jung flew home.",
+        "Later Kim Jong Il spoke.",
+    ]
+    assert document_codes(lexicon, texts) == [["KR"], ["KR", "KR"], ["KP"]]
+    texts = ["Kim meets Moon", "North Korean leader Kim Jong Un crossed the line."]
+    assert document_codes(lexicon, texts) == [["KP", "KR"], ["KP", "KP"]]
     # another first name, or no shared surname at all, is no mention
     assert document_codes(lexicon, ["Andrew Kim and Lee spoke."]) == [[]]
     # single texts are unchanged
