@@ -4,15 +4,16 @@ Actors are the countries mentioned by an alias that is not merely the object of 
 against North Korea", "pressure on Russia", "talks with Pyongyang", "denuclearization of North Korea", "from
 both Pyongyang and Seoul", and what is coordinated with such an object: "toward Japan and South Korea"), nor
 the one urged, asked, told, invited or assured ("Moscow urged South Korea to desist"), nor who only reports
-("..., Yonhap reported"), nor where an event takes place ("a summit in China"). "by", "for" and "between"
-are not in the list: "drills conducted by the United States", "respect for Russia and China for their
-support", "between Russia and China, as both oppose" name actors, except the parties of talks after an
-earlier actor ("Moscow's strategy is the promotion of diplomacy between Pyongyang and Seoul", "Moscow
-welcomed Pyongyang's contacts with Seoul"). A country qualifying a military action after "a/an/any" ("oppose
-a preemptive U.S. military strike") is not an actor, nor one naming the problem a sentence is about ("the
-North Korean threat"); the owner of a policy word is, even after a preposition ("in contrast to
-Washington's focus on denuclearization"), and so is who reacts ("drew a protest from Beijing"). The first
-actor is the sentence's subject: the speaker of a quote attributed at its end, else the first actor named.
+("..., Yonhap reported"), nor where an event takes place or a weapon or force is placed ("a summit in China",
+"the THAAD battery in South Korea"). "by", "for" and "between" are not in the list: "drills conducted by the
+United States", "respect for Russia and China for their support", "between Russia and China, as both oppose"
+name actors, except the parties of talks after an earlier actor ("Moscow's strategy is the promotion of
+diplomacy between Pyongyang and Seoul", "Moscow welcomed Pyongyang's contacts with Seoul"). A country
+qualifying a military action after "a/an/any" ("oppose a preemptive U.S. military strike") is not an actor,
+nor one naming the problem a sentence is about ("the North Korean threat"); the owner of a policy word is,
+even after a preposition ("in contrast to Washington's focus on denuclearization"), and so is who reacts
+("drew a protest from Beijing"). The first actor is the sentence's subject: the speaker of a quote attributed
+at its end, else the first actor named.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ _TARGET_BEFORE = re.compile(
     r"encouraging|assured?|assures|assuring|reassured?|reassures|reassuring)\s+(?:the\s+)?)$",
     re.IGNORECASE,
 )
-# Where an event takes place is no side: "after a meeting of Asian leaders in China".
+# Where an event takes place, or where a weapon or force is placed, is no side: "after a meeting of Asian
+# leaders in China", "the THAAD battery in South Korea", "U.S. troops stationed in Japan".
 _VENUE_BEFORE = re.compile(
-    r"\b(?:summit|meeting|conference|visit|forum|gathering|ceremony)\b[^,.;:]{0,40}?\bin\s+(?:the\s+)?$",
+    r"\b(?:summit|meeting|conference|visit|forum|gathering|ceremony|THAAD|battery|batteries|system|systems|"
+    r"shield|radars?|launchers?|deployment|deployed|deploying|stationed|stationing|troops|forces|bases?)\b"
+    r"[^,.;:]{0,40}?\bin\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _BARE_COMMA = re.compile(r"^\s*,\s*(?:the\s+)?$")

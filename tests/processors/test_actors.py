@@ -48,6 +48,10 @@ CASES = [
     # the venue of an event is not an actor
     ("After a meeting of Asian leaders in China, Putin said new sanctions were pointless.", ("RU",)),
     ("Officials in China said new sanctions were pointless.", ("CN",)),  # not an event's venue
+    # nor where a weapon or a force is placed
+    ("China said the THAAD battery in South Korea must go.", ("CN",)),
+    ("Moscow objects to U.S. troops stationed in Japan and the deployment in South Korea.", ("RU",)),
+    ("In Seoul, the defence ministry defended the battery.", ("KR",)),  # a fronted place still speaks
     # a bare comma ends a fronted phrase but continues a list
     ("Under pressure from China, Russia agreed to new sanctions.", ("RU",)),  # the main clause starts
     ("Moscow spoke about Tokyo, Seoul and Washington.", ("RU",)),  # a list goes on
