@@ -34,7 +34,7 @@ _TARGET_BEFORE = re.compile(
 )
 # Where an event takes place, or where a weapon or force is placed, is no side: "after a meeting of Asian
 # leaders in China", "the THAAD battery in South Korea", "U.S. troops stationed in Japan".
-_VENUE_BEFORE = re.compile(
+_PLACE_BEFORE = re.compile(
     r"\b(?:summit|meeting|conference|visit|forum|gathering|ceremony|THAAD|battery|batteries|system|systems|"
     r"shield|radars?|launchers?|deployment|deployed|deploying|stationed|stationing|troops|forces|bases?)\b"
     r"[^,.;:]{0,40}?\bin\s+(?:the\s+)?$",
@@ -120,7 +120,7 @@ def actors(sentence: str, mentions: Sequence[Mention]) -> tuple[str, ...]:
         is_target = (
             parties_from is not None
             or (bool(_TARGET_BEFORE.search(before[-40:])) and not _REACTION_FROM_BEFORE.search(before[-60:]))
-            or bool(_VENUE_BEFORE.search(before[-80:]))
+            or bool(_PLACE_BEFORE.search(before[-80:]))
             or bool(out and _OWN_TALKS_AFTER.match(after))
         )
         if not is_target and previous_target is not None:

@@ -160,8 +160,8 @@ class Lexicon:
         (North Korea)."""
         found_in = [self.mentions(text) for text in texts]
         owner = dict(self.shared_surnames)
-        for alias in reversed([m for found in found_in for m in found]):
-            _remember_surnames(owner, alias)  # the first full name wins: it decides a bare name before it
+        for full in reversed([m for found in found_in for m in found]):
+            _remember_surnames(owner, full)  # the first full name wins: it decides a bare name before it
         out: list[tuple[Mention, ...]] = []
         for text, found in zip(texts, found_in, strict=True):
             bare = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -36,8 +37,6 @@ def test_scores_best() -> None:
 
 def test_the_head_and_the_pipeline_load_without_torch() -> None:
     """The pipeline's pure parts must not pull in the model's heavy imports."""
-    import subprocess
-
     code = "import sys, processors.head, processors.pipeline; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -177,9 +179,6 @@ def test_generate_draws_minimal_pairs_at_the_contrast_rate() -> None:
 def test_the_default_recipe_is_the_committed_models() -> None:
     """`stancewatch train` with no options must reproduce the committed artifact, so its recipe is the
     one the committed model records."""
-    import json
-    from dataclasses import asdict
-
     from processors.model import DEFAULT_VERSION, MODELS_DIR
     from processors.training.run import TrainConfig
 
