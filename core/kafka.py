@@ -21,7 +21,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from core.messages import Message
@@ -194,8 +194,22 @@ class Publisher:
             raise PublishError(f"publish to {topic} not acknowledged: {exc}") from exc
 
     def close(self, timeout: float = 10.0) -> None:
+        """Close the producer and its I/O thread, also when the broker is gone.
+
+        kafka-python's ``close`` flushes first and raises when records are still unsent, leaving its I/O
+        thread running. Those records were already reported (``publish_all`` raised ``PublishError``), so
+        they are dropped: the thread is force-closed, which fails them, and the close is retried.
+        """
         try:
             self._producer.close(timeout=timeout)
+        except KafkaTimeoutError:
+            sender = getattr(self._producer, "_sender", None)  # no public API aborts unsent records
+            if sender is not None:
+                sender.force_close()
+            try:
+                self._producer.close(timeout=timeout)
+            except KafkaError as exc:
+                log.warning("producer close after dropping unsent records: %s", exc)
         except KafkaError as exc:  # closing is best effort; unsent data was already reported
             log.warning("producer close: %s", exc)
 

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -182,7 +183,7 @@ def test_start_status_stop_idempotent(private_broker: LocalBroker, private_setti
 
     # it works as a broker: topics, an acknowledged publish
     assert set(ensure_topics(private_settings, address)) == set(Topics(private_settings.topic_prefix).all())
-    publisher = Publisher(private_settings, address)
+    publisher = Publisher(private_settings, address, client_id="broker-test-producer")
     article = Article(
         id=article_id("u"), feed="f", url="http://x.test/u", published=utcnow(), fetched_at=utcnow()
     )
@@ -200,7 +201,9 @@ def test_start_status_stop_idempotent(private_broker: LocalBroker, private_setti
     # the broker is gone: a publish is not acknowledged and says so
     with pytest.raises(PublishError):
         publisher.publish_all(Topics(private_settings.topic_prefix).articles, [article], timeout=5)
+    # ... and closing drops the unsent record and ends the producer's I/O thread (no thread left behind)
     publisher.close(timeout=1)
+    assert not [t for t in threading.enumerate() if t.name.startswith("broker-test-producer")]
 
     # restart on the same storage: no re-format, the topics are still there
     assert broker.start() == address
