@@ -16,7 +16,6 @@ not outlive it. Every failure raises ``BrokerError`` with one line (plus the log
 
 from __future__ import annotations
 
-import base64
 import fcntl
 import hashlib
 import logging
@@ -28,12 +27,12 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.broker_config import java_major, new_cluster_id, parse_properties, server_properties
 from core.kafka import cluster_answers
 from core.settings import REPO_ROOT, Settings
 
@@ -85,64 +84,6 @@ class BrokerStatus:
         if self.running:
             return f"running on {self.address} (pid {self.pid}; log {self.log_file})"
         return f"stopped ({self.address}; log {self.log_file})"
-
-
-def server_properties(settings: Settings, log_dir: Path) -> str:
-    """The broker's configuration: a single combined KRaft node with replication factors of one."""
-    host, port, cport = settings.broker_host, settings.broker_port, settings.broker_controller_port
-    lines = {
-        "process.roles": "broker,controller",
-        "node.id": "1",
-        # A static voter set keeps working when the ports change between runs (no re-format needed).
-        "controller.quorum.voters": f"1@{host}:{cport}",
-        "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{cport}",
-        "advertised.listeners": f"PLAINTEXT://{host}:{port}",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        "log.dirs": str(log_dir),
-        "default.replication.factor": "1",
-        "min.insync.replicas": "1",
-        "offsets.topic.replication.factor": "1",
-        "offsets.topic.num.partitions": "5",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
-        "group.initial.rebalance.delay.ms": "0",
-        # topics are created by the admin client with the configured partitions (core.kafka.ensure_topics)
-        "auto.create.topics.enable": "false",
-        # a development broker on a small machine: few threads
-        "num.network.threads": "2",
-        "num.io.threads": "2",
-        "num.recovery.threads.per.data.dir": "1",
-        "log.retention.hours": "168",
-    }
-    return "# written by stancewatch (core/broker.py); edits are overwritten on start\n" + "".join(
-        f"{k}={v}\n" for k, v in lines.items()
-    )
-
-
-def _properties(text: str) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
-    return {k.strip(): v.strip() for k, v in pairs}
-
-
-def new_cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, never starting with '-'."""
-    while True:
-        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        if not text.startswith("-"):
-            return text
-
-
-def java_major(version_output: str) -> int | None:
-    """The major version in ``java -version`` output (``1.8.0`` -> 8, ``17.0.15`` -> 17)."""
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', version_output)
-    if not match:
-        return None
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major
 
 
 def _pid_alive(pid: int) -> bool:
@@ -328,10 +269,10 @@ class LocalBroker:
     def _same_endpoints(self) -> bool:
         """Whether the running broker's config has the listeners these settings ask for."""
         try:
-            running = _properties(self.config_file.read_text())
+            running = parse_properties(self.config_file.read_text())
         except OSError:
             return False
-        wanted = _properties(server_properties(self.settings, self.storage_dir))
+        wanted = parse_properties(server_properties(self.settings, self.storage_dir))
         return all(running.get(k) == wanted[k] for k in ("listeners", "controller.quorum.voters", "log.dirs"))
 
     def _write_config(self) -> None:

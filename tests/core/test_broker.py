@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from core.broker import BrokerError, LocalBroker, java_major, new_cluster_id, server_properties
+from core.broker import BrokerError, LocalBroker
+from core.broker_config import java_major, new_cluster_id, server_properties
 from core.kafka import Publisher, PublishError, Topics, cluster_answers, ensure_topics
 from core.messages import Article, article_id, utcnow
 from core.settings import REPO_ROOT, Settings
