@@ -46,6 +46,7 @@ BARE_NAME = re.compile(r"(?<![\w.-])([A-Z][a-z]+)(?:['’]s)?(?![\w-])(?!\s+[A-Z
 # "the North" and "the South" stand for the Koreas, but not as part of another name: "the North Atlantic",
 # "The South African envoy".
 COMPASS_ALIAS = re.compile(r"^[Tt]he (?:North|South)$")
+# Another capitalised word follows: the name goes on ("the North Atlantic", "Kim Jong Un").
 NAME_GOES_ON = re.compile(r"^\s+[A-Z]")
 
 
@@ -59,7 +60,6 @@ def after_other_name(text: str, start: int) -> bool:
 
 
 _CAPITALISED_BEFORE = re.compile(r"[A-Z][\w'’.-]*\s+$")
-_CAPITALISED_AFTER = re.compile(r"^\s+[A-Z]")
 
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -80,7 +80,7 @@ def inside_name(text: str, start: int, end: int) -> bool:
     if not text[start : start + 1].isupper() or _title_case(text):
         return False
     before = text[max(0, start - 30) : start]
-    after_name = bool(_CAPITALISED_AFTER.match(text[end:]))
+    after_name = bool(NAME_GOES_ON.match(text[end:]))
     return bool(_CAPITALISED_BEFORE.search(before)) or (after_name and bool(before.strip()))
 
 
