@@ -184,9 +184,15 @@ def is_heading(sentence: str) -> bool:
     return not sentence.rstrip("\"'”’)]").endswith((".", "!", "?", ":", ";")) and len(sentence.split()) <= 12
 
 
-def views(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[SentenceView]:
-    """The mentions, actors and cued topics of every sentence."""
-    title_mentions, *mentions = lexicon.document_mentions([title, *sentences])
+def views(
+    sentences: Sequence[str],
+    lexicon: Lexicon,
+    title: str = "",
+    found: Sequence[Sequence[Mention]] | None = None,
+) -> list[SentenceView]:
+    """The mentions, actors and cued topics of every sentence; ``found`` is
+    ``lexicon.document_mentions([title, *sentences])`` when the caller has it already."""
+    title_mentions, *mentions = found if found is not None else lexicon.document_mentions([title, *sentences])
     title_countries = {m.country for m in title_mentions}
     out: list[SentenceView] = []
     for i, sentence in enumerate(sentences):
@@ -206,9 +212,59 @@ def views(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[S
     return out
 
 
-def candidates(sentences: Sequence[str], lexicon: Lexicon, title: str = "") -> list[Candidate]:
+@dataclass(frozen=True)
+class WideRules:
+    """Where ``wide_candidates`` looks beyond a sentence; each switch is measured on and off by
+    ``benchmarks/eval_pipeline.py --compare``."""
+
+    countries_before: bool = True  # the countries of the sentence before ("... Russia. It opposes ...")
+    title_countries: bool = True  # the countries of the title (headline subjects)
+    neighbour_topics: bool = True  # the topics cued in the sentences before and after
+
+
+ALL_RULES = WideRules()
+
+
+def wide_candidates(
+    sentences: Sequence[str],
+    lexicon: Lexicon,
+    title: str = "",
+    found: Sequence[Sequence[Mention]] | None = None,
+    rules: WideRules = ALL_RULES,
+) -> list[Candidate]:
+    """Every pair the text may address, for the model to answer (it may say "none"): each sentence is
+    asked about the countries it names, those of the sentence before it and of the title, on every topic
+    cued in it or in a neighbour. A country or topic that comes from elsewhere is ``carried`` (the sentence
+    before goes with it as context)."""
+    found = found if found is not None else lexicon.document_mentions([title, *sentences])
+    seen = views(sentences, lexicon, title, found)
+    title_countries = sorted({m.country for m in found[0]}) if rules.title_countries else []
+    mentions = found[1:]
+    out: list[Candidate] = []
+    for i, view in enumerate(seen):
+        if not view.topics and not view.actors and is_heading(sentences[i]):
+            continue
+        near = (i - 1, i + 1) if rules.neighbour_topics else ()
+        topics = dedupe([*view.topics, *(t for j in near if 0 <= j < len(seen) for t in seen[j].topics)])
+        own = dedupe([m.country for m in mentions[i]])
+        before = dedupe([m.country for m in mentions[i - 1]]) if i > 0 and rules.countries_before else ()
+        for country in dedupe([*own, *before, *title_countries]):
+            for topic in topics:
+                if country in lexicon.topic(topic).not_held_by:
+                    continue
+                carried = country not in own or topic not in view.topics
+                out.append(Candidate(i, country, topic, carried=carried))
+    return out
+
+
+def candidates(
+    sentences: Sequence[str],
+    lexicon: Lexicon,
+    title: str = "",
+    found: Sequence[Sequence[Mention]] | None = None,
+) -> list[Candidate]:
     """Every candidate pair of every sentence, in sentence order, without duplicates."""
-    seen = views(sentences, lexicon, title)
+    seen = views(sentences, lexicon, title, found)
     out: list[Candidate] = []
     subject_of: list[str | None] = []  # each sentence's subject, own or carried
     depth = [0] * len(seen)  # how many sentences back a carried subject came from

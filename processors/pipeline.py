@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from processors.aggregate import Judgement, PairStance, aggregate
-from processors.candidates import Candidate, candidates
+from processors.candidates import ALL_RULES, Candidate, WideRules, candidates, wide_candidates
 from processors.head import StanceQuery, StanceScores
-from processors.lexicon import Lexicon
+from processors.lexicon import Lexicon, Mention
+from processors.markers import mark
 from processors.text import split_sentences
 
 
@@ -54,11 +55,15 @@ class Classifier:
         lexicon: Lexicon,
         min_confidence: float = 0.5,
         batch_size: int = 64,
+        rules: WideRules | None = ALL_RULES,
     ) -> None:
         self.model = model
         self.lexicon = lexicon
         self.min_confidence = min_confidence
         self.batch_size = batch_size
+        # Ask every pair the text may address and let the model say "none" (``wide_candidates`` with
+        # ``rules``); None asks only the actors' pairs (``candidates``). benchmarks/eval_pipeline compares.
+        self.rules = rules
 
     @property
     def version(self) -> str:
@@ -70,13 +75,19 @@ class Classifier:
         queries: list[StanceQuery] = []
         for doc in documents:
             sentences = evidence_sentences(doc)
-            found = candidates(sentences, self.lexicon, doc.title)
+            title_mentions, *mentions = self.lexicon.document_mentions([doc.title, *sentences])
+            found = self.candidates(sentences, doc.title, (title_mentions, *mentions))
             plans.append((sentences, found))
             for c in found:
-                # The model reads context + sentence as one premise; the sentence before is given only
-                # when the country or topic came from it, so it cannot lend its stance to another pair.
-                context = sentences[c.index - 1] if c.carried and c.index > 0 else ""
-                queries.append(StanceQuery(sentences[c.index], context, c.country, c.topic))
+                # The model reads context + sentence as one premise, the asked country's mentions marked;
+                # the sentence before is given only when the country or topic came from it, so it cannot
+                # lend its stance to another pair.
+                sentence = mark(sentences[c.index], c.country, mentions[c.index])
+                before = c.index - 1
+                context = (
+                    mark(sentences[before], c.country, mentions[before]) if c.carried and before >= 0 else ""
+                )
+                queries.append(StanceQuery(sentence, context, c.country, c.topic))
         scores = self.model.predict(queries, batch_size=self.batch_size) if queries else []
         if len(scores) != len(queries):
             raise RuntimeError(f"model returned {len(scores)} scores for {len(queries)} queries")
@@ -93,6 +104,14 @@ class Classifier:
             stances = aggregate(judgements, self.min_confidence)
             out.append(ArticleStances(doc.id, stances, len(sentences), len(found)))
         return out
+
+    def candidates(
+        self, sentences: Sequence[str], title: str, found: Sequence[Sequence[Mention]] | None = None
+    ) -> list[Candidate]:
+        """The pairs asked of the model for one document's evidence sentences."""
+        if self.rules is None:
+            return candidates(sentences, self.lexicon, title, found)
+        return wide_candidates(sentences, self.lexicon, title, found, self.rules)
 
     def classify_one(self, document: Document) -> ArticleStances:
         return self.classify([document])[0]

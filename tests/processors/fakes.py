@@ -31,7 +31,8 @@ def scores(label: str, p: float) -> StanceScores:
 
 
 class FakeModel:
-    """Reads "<country> supports|opposes|discusses <topic word>" from the premise; records its calls."""
+    """Reads "<country> supports|opposes|discusses <topic word>" from the evidence sentence, where the
+    pipeline has marked the asked country ("[Tokyo] supports ..."); records its calls."""
 
     version = "fake-1"
 
@@ -43,12 +44,13 @@ class FakeModel:
         self.calls.append(list(queries))
         out = []
         for q in queries:
-            text = f"{q.context} {q.sentence}"
-            if self.fail_on and self.fail_on in text:
+            text = q.sentence
+            if self.fail_on and self.fail_on in f"{q.context} {text}":
                 raise RuntimeError("fake model failure")
-            named = any(n in text for n in NAMES[q.country])
+            marked = min((i for n in NAMES[q.country] if (i := text.find(f"[{n}")) >= 0), default=-1)
+            verbs = [i for v in ("oppose", "support", "discuss") if (i := text.find(v)) >= 0]
             topical = TOPIC_WORDS.get(q.topic, "\0").lower() in text.lower()
-            if not (named and topical):
+            if marked < 0 or not topical or not verbs or min(verbs) < marked:  # the subject takes the side
                 out.append(scores("none", 0.9))
             elif "oppose" in text:
                 out.append(scores("oppose", 0.9 if "strongly" in text else 0.7))

@@ -58,9 +58,11 @@ def test_context_is_given_only_to_carried_candidates(lexicon) -> None:  # type: 
         "It opposes the drills."
     )
     Classifier(model, lexicon).classify([Document("x", text)])
-    by_sentence = {q.sentence: q.context for q in model.calls[0]}
-    assert by_sentence["He said Russia will oppose the drills."] == ""
-    assert by_sentence["It opposes the drills."] == "He said Russia will oppose the drills."
+    asked = {(q.sentence, q.country): q.context for q in model.calls[0]}
+    # Russia named in the sentence itself: no context; the asked country is marked
+    assert asked[("He said [Russia] will oppose the drills.", "RU")] == ""
+    # no country in the sentence: Russia comes from the sentence before, which goes with it, marked
+    assert asked[("It opposes the drills.", "RU")] == "He said [Russia] will oppose the drills."
 
 
 def test_below_threshold_is_left_out(lexicon) -> None:  # type: ignore[no-untyped-def]
