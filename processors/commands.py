@@ -36,7 +36,12 @@ def load_model(settings: Settings) -> Predictor:
     """The configured stance model (tests replace this function with an in-memory fake)."""
     from processors.model import StanceModel
 
-    return StanceModel.load(settings.model_path or None, topics_file=settings.topics_file)
+    return StanceModel.load(
+        settings.model_path or None,
+        topics_file=settings.topics_file,
+        cache_dir=settings.cache_dir,
+        int8=settings.classify_int8,
+    )
 
 
 def build_classifier(settings: Settings) -> Classifier:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from processors.lexicon import Lexicon
+from processors.markers import mark_country
 from processors.training.hypotheses import free_hypothesis, hypothesis, load_topic_phrases, premise
 from processors.training.synthetic import StanceExample
 
@@ -165,12 +167,23 @@ def load_newsmtsc(data_dir: Path, limit: int, seed: int) -> list[NLIPair]:
     return rng.sample(out, min(limit, len(out)))
 
 
-def stance_pairs(examples: Iterable[StanceExample], topics_file: Path | None = None) -> list[NLIPair]:
-    """Both hypotheses (support, oppose) of every stance example with their NLI labels."""
+def marked_premise(ex: StanceExample, lexicon: Lexicon) -> str:
+    """The premise of a stance example with the asked country's mentions marked, as the pipeline marks
+    them when serving."""
+    return premise(
+        mark_country(ex.sentence, ex.country, lexicon), mark_country(ex.context, ex.country, lexicon)
+    )
+
+
+def stance_pairs(
+    examples: Iterable[StanceExample], lexicon: Lexicon, topics_file: Path | None = None
+) -> list[NLIPair]:
+    """Both hypotheses (support, oppose) of every stance example with their NLI labels; the premise marks
+    the asked country."""
     phrases = load_topic_phrases(topics_file)
     out = []
     for ex in examples:
-        prem = premise(ex.sentence, ex.context)
+        prem = marked_premise(ex, lexicon)
         for side, label in zip(("support", "oppose"), STANCE_TO_NLI[ex.stance], strict=True):
             out.append(NLIPair(prem, hypothesis(ex.country, phrases[ex.topic], side), label, ex.source))
     return out

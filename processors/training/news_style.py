@@ -21,9 +21,16 @@ from processors.training.data import DataError
 from processors.training.synthetic import StanceExample
 
 NEWS_STYLE_FILE = Path(__file__).resolve().parent / "news_style.jsonl"
+# The first file and the later batches (news_style_<batch>.jsonl), each written in one clean-room pass.
+NEWS_STYLE_FILES = (NEWS_STYLE_FILE, *sorted(NEWS_STYLE_FILE.parent.glob("news_style_*.jsonl")))
 SOURCE = "korea-news-style"
 SIDES = ("support", "oppose", "neutral")
 NONE_PER_ITEM = 2  # "none" queries per item, at most (about one per label, as in the synthetic mix)
+
+
+def all_examples(lexicon: Lexicon) -> list[StanceExample]:
+    """``examples`` of every news-style training file, in file order."""
+    return [ex for path in NEWS_STYLE_FILES for ex in examples(lexicon, path)]
 
 
 def examples(lexicon: Lexicon, path: Path = NEWS_STYLE_FILE) -> list[StanceExample]:
@@ -36,7 +43,10 @@ def examples(lexicon: Lexicon, path: Path = NEWS_STYLE_FILE) -> list[StanceExamp
         raise DataError(str(exc)) from None
     out: list[StanceExample] = []
     for item in items:
-        text = " ".join(item.text.split())
+        # A headline counts as much as the body: it is read first, as its own sentence.
+        body = " ".join(item.text.split())
+        title = " ".join(item.title.split()).rstrip(".")
+        text = f"{title}. {body}" if title else body
         for label in item.labels:
             if label.stance not in SIDES:
                 sides = ", ".join(SIDES)

@@ -56,6 +56,19 @@ def test_a_malformed_line_is_one_error_naming_the_line(tmp_path: Path, line: str
         examples(load_lexicon(), path)
 
 
+def test_a_title_is_read_before_the_body(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "a",
+            "title": "Tokyo backs tougher penalties.",
+            "text": "The cabinet met on Friday.",
+            "labels": [{"country": "JP", "topic": "sanctions", "stance": "support"}],
+        }
+    ]
+    got = examples(load_lexicon(), write(tmp_path / "items.jsonl", rows))
+    assert got[0].sentence == "Tokyo backs tougher penalties. The cabinet met on Friday."
+
+
 def test_a_stance_outside_the_sides_is_refused(tmp_path: Path) -> None:
     rows = [{"id": "a", "text": "x", "labels": [{"country": "US", "topic": "sanctions", "stance": "mixed"}]}]
     with pytest.raises(DataError, match="a: stance 'mixed' is not one of support, oppose, neutral"):
@@ -68,18 +81,28 @@ def _runs(text: str, n: int = 8) -> set[str]:
 
 
 def _texts(path: Path) -> list[str]:
-    return [item.text for item in load_gold(path)]
+    return [f"{item.title} {item.text}" for item in load_gold(path)]
+
+
+def _training_texts() -> list[str]:
+    return [t for path in news_style.NEWS_STYLE_FILES for t in _texts(path)]
+
+
+def test_every_training_batch_is_read_and_the_set_is_large() -> None:
+    assert len(news_style.NEWS_STYLE_FILES) >= 6
+    ids = [item.id for path in news_style.NEWS_STYLE_FILES for item in load_gold(path)]
+    assert len(ids) == len(set(ids)) >= 3000
 
 
 def test_training_items_share_no_eight_word_run_with_the_dev_or_test_items() -> None:
     held_out = set().union(*map(_runs, _texts(NEWS_STYLE_DEV) + _texts(NEWS_STYLE_TEST)))
-    leaked = [t[:60] for t in _texts(news_style.NEWS_STYLE_FILE) if _runs(t) & held_out]
+    leaked = [t[:60] for t in _training_texts() if _runs(t) & held_out]
     assert leaked == []
     dev = set().union(*map(_runs, _texts(NEWS_STYLE_DEV)))
     assert [t[:60] for t in _texts(NEWS_STYLE_TEST) if _runs(t) & dev] == []
 
 
-@pytest.mark.parametrize("own", [news_style.NEWS_STYLE_FILE, NEWS_STYLE_DEV, NEWS_STYLE_TEST])
+@pytest.mark.parametrize("own", [*news_style.NEWS_STYLE_FILES, NEWS_STYLE_DEV, NEWS_STYLE_TEST])
 def test_project_items_share_no_eight_word_run_with_the_evaluation_texts(shared_dir: Path, own: Path) -> None:
     evaluation = [p for p in (shared_dir / "data" / "korea-news-dev").glob("*.jsonl")]
     runs = set().union(*(_runs(t) for p in evaluation for t in _texts(p)))

@@ -6,11 +6,13 @@ import json
 import os
 import random
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from processors.lexicon import load_lexicon
 from processors.training import contrast, data, synthetic
 from processors.training.hypotheses import (
     TopicsError,
@@ -72,12 +74,16 @@ def test_held_out_phrases_never_appear_in_training_sentences() -> None:
     assert sum(bool(h.search(held_text)) for h in held) > 10
 
 
-def test_stance_pairs_label_both_hypotheses() -> None:
-    ex = synthetic.StanceExample("Moscow backed it.", "", "RU", "sanctions", "oppose")
-    sup, opp = data.stance_pairs([ex])
+def test_stance_pairs_label_both_hypotheses_and_mark_the_asked_country() -> None:
+    lexicon = load_lexicon()
+    ex = synthetic.StanceExample(
+        "Moscow backed it, unlike Tokyo.", "Russia spoke.", "RU", "sanctions", "oppose"
+    )
+    sup, opp = data.stance_pairs([ex], lexicon)
     assert (sup.label, opp.label) == ("contradiction", "entailment")
     assert sup.hypothesis.startswith("Russia favours") and opp.hypothesis.startswith("Russia opposes")
-    none = data.stance_pairs([ex.__class__("x", "", "JP", "thaad", "none")])
+    assert sup.premise == "[Russia] spoke. [Moscow] backed it, unlike Tokyo."
+    none = data.stance_pairs([ex.__class__("x", "", "JP", "thaad", "none")], lexicon)
     assert [p.label for p in none] == ["neutral", "neutral"]
 
 
@@ -105,13 +111,11 @@ def test_missing_data_file_is_one_line(tmp_path: Path) -> None:
         data.load_mnli(tmp_path, "train")
 
 
-@pytest.mark.model
-def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    from processors.model import StanceModel, StanceQuery
-    from processors.training.run import TrainConfig, train
+def tiny_recipe(**changes: Any) -> Any:
+    """A recipe of a few small batches over a few items of every source (seconds, not minutes)."""
+    from processors.training.run import TrainConfig
 
-    cfg = TrainConfig(
+    small = dict(
         steps=2,
         batch_size=4,
         synthetic_sentences=20,
@@ -127,6 +131,16 @@ def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
         news_style_repeats=1,
         version="smoke",
     )
+    return TrainConfig(**{**small, **changes})
+
+
+@pytest.mark.model
+def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from processors.model import StanceModel, StanceQuery
+    from processors.training.run import train
+
+    cfg = tiny_recipe()
     out = tmp_path / "smoke"
     metrics = train(cfg, shared_dir / "data", out)
     assert metrics["steps"] == 2
@@ -135,13 +149,41 @@ def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
     assert "news_style.jsonl" in card
     assert "--news-style-repeats 1 --out DIR" in card  # the card's command reproduces the run
     size = sum(f.stat().st_size for f in out.iterdir())
-    assert size < 10 * 1024 * 1024
+    assert size < 25 * 1024 * 1024  # the issue's limit for the committed artifact
     assert {"adapter_model.safetensors", "adapter_config.json", "stance_head.json", "MODEL_CARD.md"} <= {
         f.name for f in out.iterdir()
     }
     loaded = StanceModel.load(str(out))
     scores = loaded.predict([StanceQuery("Seoul backed the drills.", "", "KR", "military_exercises")])
     assert sum(scores[0].as_tuple()) == pytest.approx(1.0)
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.model
+def test_an_interrupted_run_resumes_from_its_checkpoint(shared_dir: Path, tmp_path: Path) -> None:
+    from processors.training.data import DataError
+    from processors.training.run import CHECKPOINT, train
+
+    cfg = tiny_recipe(steps=4, batch_size=2, checkpoint_every=2, news_style_repeats=0, version="resume")
+    out = tmp_path / "resume"
+
+    def stop_at_three(step: int, total: int, loss: float) -> None:
+        if step == 3:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train(cfg, shared_dir / "data", out, stop_at_three)
+    assert (out / CHECKPOINT).is_file()  # written at step 2
+    with pytest.raises(DataError, match=r"checkpoint .* is of another recipe"):
+        train(replace(cfg, seed=cfg.seed + 1), shared_dir / "data", out, resume=True)
+    seen: list[int] = []
+    metrics = train(cfg, shared_dir / "data", out, lambda step, total, loss: seen.append(step), resume=True)
+    assert seen == [3, 4]  # went on after the checkpointed step 2
+    assert metrics["steps"] == 4
+    assert not (out / CHECKPOINT).exists()
 
 
 def test_minimal_pairs_differ_only_in_the_wording_of_the_side() -> None:
