@@ -2,10 +2,14 @@
 
 The unit scored is the triple (item id, country, topic, stance) with stance support or oppose:
 
-- true positive: a predicted side that the labels give for that item and pair;
+- true positive: a predicted side that an explicit label gives for that item and pair;
+- optional: a predicted side that matches an implied label (``basis: implied``: it needs outside
+  knowledge): neither credited nor penalised, and an implied label not found is no miss;
 - false positive: any other predicted side, including one where the label is neutral, one of the wrong
   side, and any side on an item with no labels (a negative item);
-- false negative: a labelled side that was not predicted.
+- false negative: an explicit labelled side that was not predicted.
+
+A label without ``basis`` is explicit (the earlier format, and the project's own sets).
 
 Neutral predictions are not scored as triples but appear in the confusion table, which crosses the
 label of every labelled or predicted pair (support/oppose/neutral/none) with the prediction.
@@ -40,6 +44,7 @@ class GoldItem:
     text: str
     title: str
     labels: tuple[Triple, ...]  # every label, neutral included
+    implied: tuple[Triple, ...] = ()  # the labels whose basis is "implied" (also in ``labels``)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class Report:
     confusion: Mapping[tuple[str, str], int]  # (gold label, predicted label) -> pairs
     negative_items: int
     negative_false_positives: int
+    optional_matched: int = 0  # predicted sides that matched an implied label (not scored)
     true_positives: tuple[Triple, ...] = field(default=())
     false_positives: tuple[Triple, ...] = field(default=())
     false_negatives: tuple[Triple, ...] = field(default=())
@@ -89,6 +95,8 @@ def score(gold: Sequence[GoldItem], predicted: Iterable[Triple]) -> Report:
     label_of: dict[tuple[str, str, str], str] = {
         (t.id, t.country, t.topic): t.stance for g in gold for t in g.labels
     }
+    implied = {(t.id, t.country, t.topic, t.stance) for g in gold for t in g.implied}
+    optional = 0
     pred_of: dict[tuple[str, str, str], str] = {}
     for p in predicted:
         if p.id in gold_ids:
@@ -99,6 +107,11 @@ def score(gold: Sequence[GoldItem], predicted: Iterable[Triple]) -> Report:
     fns: list[Triple] = []
     for key in sorted(set(label_of) | set(pred_of)):
         gold_label, pred_label = label_of.get(key, "none"), pred_of.get(key, "none")
+        if (*key, gold_label) in implied:
+            optional += pred_label == gold_label
+            if pred_label in SIDES and pred_label != gold_label:
+                fps.append(Triple(*key, pred_label))
+            continue
         if pred_label in SIDES:
             (tps if pred_label == gold_label else fps).append(Triple(*key, pred_label))
         if gold_label in SIDES and pred_label != gold_label:
@@ -120,6 +133,7 @@ def score(gold: Sequence[GoldItem], predicted: Iterable[Triple]) -> Report:
         confusion=confusion,
         negative_items=len(negatives),
         negative_false_positives=sum(1 for t in fps if t.id in negatives),
+        optional_matched=optional,
         true_positives=tuple(tps),
         false_positives=tuple(fps),
         false_negatives=tuple(fns),
@@ -144,21 +158,34 @@ def _jsonl(path: Path) -> Iterable[tuple[int, dict[str, object]]]:
 
 
 def load_gold(path: Path) -> list[GoldItem]:
-    """Read labelled items (korea-news-dev format: id, text, title, labels[{country, topic, stance}])."""
+    """Read labelled items (korea-news-dev format: id, text, title, labels[{country, topic, stance,
+    basis?}]); ``basis`` is "explicit" (the default) or "implied"."""
     items: list[GoldItem] = []
     for number, row in _jsonl(path):
         labels = row.get("labels") or []
         if not isinstance(labels, list):
             raise EvaluationError(f"{path}:{number}: labels must be a list")
-        triples = []
+        triples, implied = [], []
         for label in labels:
             if not isinstance(label, dict) or not all(
                 isinstance(label.get(k), str) for k in ("country", "topic", "stance")
             ):
                 raise EvaluationError(f"{path}:{number}: each label needs country, topic and stance")
-            triples.append(Triple(str(row["id"]), label["country"], label["topic"], label["stance"]))
+            basis = label.get("basis", "explicit")
+            if basis not in ("explicit", "implied"):
+                raise EvaluationError(f"{path}:{number}: basis must be explicit or implied, not {basis!r}")
+            triple = Triple(str(row["id"]), label["country"], label["topic"], label["stance"])
+            triples.append(triple)
+            if basis == "implied":
+                implied.append(triple)
         items.append(
-            GoldItem(str(row["id"]), str(row.get("text") or ""), str(row.get("title") or ""), tuple(triples))
+            GoldItem(
+                str(row["id"]),
+                str(row.get("text") or ""),
+                str(row.get("title") or ""),
+                tuple(triples),
+                tuple(implied),
+            )
         )
     return items
 

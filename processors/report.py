@@ -24,7 +24,9 @@ def _counts_table(title: str, key_name: str, rows: Mapping[str, Counts]) -> Tabl
 def render(report: Report, console: Console) -> None:
     console.print(_counts_table("Support/oppose triples", "scope", {"all": report.overall}))
     console.print(
-        f"negative items: {report.negative_items}, false positives on them: {report.negative_false_positives}"
+        f"negative items: {report.negative_items}, "
+        f"false positives on them: {report.negative_false_positives}; "
+        f"sides matching an implied label (not scored): {report.optional_matched}"
     )
     console.print(_counts_table("Per country", "country", report.by_country))
     console.print(_counts_table("Per topic", "topic", report.by_topic))
@@ -54,6 +56,7 @@ def summary(report: Report) -> dict[str, object]:
         "overall": counts(report.overall),
         "negative_items": report.negative_items,
         "negative_false_positives": report.negative_false_positives,
+        "optional_matched": report.optional_matched,
         "by_country": {k: counts(v) for k, v in report.by_country.items()},
         "by_topic": {k: counts(v) for k, v in report.by_topic.items()},
         "confusion": {f"{g}->{p}": n for (g, p), n in sorted(report.confusion.items())},

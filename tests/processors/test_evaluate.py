@@ -58,6 +58,24 @@ def test_scoring_rules(gold) -> None:  # type: ignore[no-untyped-def]
     assert report.confusion[("none", "neutral")] == 1
 
 
+def test_implied_labels_are_optional_and_a_wrong_side_on_them_is_a_false_positive(tmp_path: Path) -> None:
+    implied = {"country": "US", "topic": "thaad", "stance": "support", "basis": "implied"}
+    explicit = {"country": "CN", "topic": "thaad", "stance": "oppose", "basis": "explicit"}
+    items = load_gold(
+        write_jsonl(tmp_path / "g.jsonl", [{"id": "a", "text": "x", "labels": [implied, explicit]}])
+    )
+    assert [t.country for t in items[0].implied] == ["US"]
+    found = score(items, [Triple("a", "US", "thaad", "support"), Triple("a", "CN", "thaad", "oppose")])
+    assert (found.overall.tp, found.overall.fp, found.overall.fn, found.optional_matched) == (1, 0, 0, 1)
+    missed = score(items, [])  # an implied label not found is no miss; the explicit one is
+    assert (missed.overall.fn, missed.optional_matched) == (1, 0)
+    wrong = score(items, [Triple("a", "US", "thaad", "oppose")])
+    assert (wrong.overall.fp, wrong.overall.fn) == (1, 1)
+    bad = write_jsonl(tmp_path / "b.jsonl", [{"id": "a", "text": "x", "labels": [{**implied, "basis": "x"}]}])
+    with pytest.raises(EvaluationError, match=r"b.jsonl:1: basis must be explicit or implied"):
+        load_gold(bad)
+
+
 def test_perfect_and_empty_predictions(gold) -> None:  # type: ignore[no-untyped-def]
     perfect = score(
         gold, [Triple("a", "RU", "sanctions", "oppose"), Triple("a", "US", "sanctions", "support")]
