@@ -54,7 +54,9 @@ def svg(
             {"x1": str(LEFT), "x2": str(WIDTH - RIGHT), "y1": str(gy), "y2": str(gy), "class": "grid"},
         )
         ET.SubElement(
-            root, "text", {"x": str(LEFT - 8), "y": str(gy + 4), "class": f"axis {name}", "text-anchor": "end"}
+            root,
+            "text",
+            {"x": str(LEFT - 8), "y": str(gy + 4), "class": f"axis {name}", "text-anchor": "end"},
         ).text = name
     times = [o.published for o in observations] + [a.detected for a in alerts]
     if not times:
