@@ -10,6 +10,7 @@ import ipaddress
 import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 from prometheus_client import CollectorRegistry
@@ -20,7 +21,8 @@ from board.service import BoardConsumer
 from board.store import ReadModel, db_path
 from board.view import all_topics, topic_names
 from board.web import BoardConfig, create_app
-from core.baseline import Baseline
+from core import baseline as core_baseline
+from core.baseline import Baseline, BaselineError
 from core.kafka import Consumer, Topics
 from core.settings import REPO_ROOT, Settings
 
@@ -59,6 +61,34 @@ def board_topics(settings: Settings, baseline: Baseline) -> tuple[str, ...]:
     return tuple(all_topics(topic_names(*files), baseline))
 
 
+class BaselineFile:
+    """The baseline at ``path``, read again when the file changes; the last good one while it is bad."""
+
+    def __init__(self, path: Path, initial: Baseline) -> None:
+        self.path = path
+        self._baseline = initial
+        self._stamp = self._mtime()
+        self._lock = threading.Lock()
+
+    def _mtime(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return None
+
+    def __call__(self) -> Baseline:
+        stamp = self._mtime()
+        with self._lock:
+            if stamp is not None and stamp != self._stamp:
+                self._stamp = stamp
+                try:
+                    self._baseline = core_baseline.load(self.path)
+                    log.info("board: baseline %s reloaded", self.path)
+                except BaselineError as exc:
+                    log.warning("board: keeping the previous baseline: %s", exc)
+            return self._baseline
+
+
 @dataclass
 class BoardRuntime:
     """Everything ``stancewatch board`` runs, started and stopped together."""
@@ -67,6 +97,7 @@ class BoardRuntime:
     baseline: Baseline
     registry: CollectorRegistry
     mode: str = "live"
+    baseline_file: Path | None = None  # follow this file (live board); None: ``baseline`` as given
     stop_event: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -82,6 +113,9 @@ class BoardRuntime:
             token=token,
             refresh_s=s.board_refresh_s,
             grafana_url=s.grafana_url,
+            baseline_source=(
+                BaselineFile(self.baseline_file, self.baseline) if self.baseline_file is not None else None
+            ),
         )
         self.app = create_app(self.model, self.config, self.status, self.registry, self.metrics)
         self.consumer: BoardConsumer | None = None

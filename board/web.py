@@ -74,6 +74,12 @@ class BoardConfig:
     refresh_s: float = 5.0
     grafana_url: str = ""
     countries: tuple[str, ...] = COUNTRIES
+    # When set, asked on every page for the baseline (the live board follows a file that the alert
+    # stage may write after the board started, or a reviewer edits); else ``baseline`` is used.
+    baseline_source: Callable[[], Baseline] | None = None
+
+    def current_baseline(self) -> Baseline:
+        return self.baseline_source() if self.baseline_source is not None else self.baseline
 
 
 def safe_url(url: str) -> str:
@@ -248,7 +254,7 @@ def create_app(
         rows = view.matrix(
             f.countries or config.countries,
             f.topics or topics,
-            config.baseline,
+            config.current_baseline(),
             as_of,
             model.counts(f.query()),
         )
@@ -268,7 +274,7 @@ def create_app(
         observations = model.observations(pair, limit=500)
         history = model.alerts(pair, limit=200)
         everything = model.alerts(Query((country,), (topic,), until=f.until), limit=100_000)
-        position = config.baseline.by_key().get(f"{country}:{topic}")
+        position = config.current_baseline().by_key().get(f"{country}:{topic}")
         latest = view.latest_alerts(everything).get((country, topic))
         cell = view.cell(country, topic, position, latest, len(observations))
         chart = timeline.svg(

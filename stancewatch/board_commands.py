@@ -43,7 +43,7 @@ def live_baseline(settings: Settings, path: Path | None) -> Baseline:
     if path is None and not target.exists():
         print(
             f"stancewatch board: no baseline at {target} yet (the alert stage builds it); "
-            "cells show no baseline until restart",
+            "the board reads it once it appears",
             file=sys.stderr,
         )
         return Baseline()
@@ -132,7 +132,9 @@ def board_command(
             raise typer.Exit(1) from None
         runtime = BoardRuntime(served, base, core_metrics.new_registry(), mode="replay")
     else:
-        runtime = BoardRuntime(settings, base, core_metrics.new_registry())
+        registry = core_metrics.new_registry()
+        follow = baseline or settings.baseline_path
+        runtime = BoardRuntime(settings, base, registry, baseline_file=follow)
         try:
             runtime.attach(_bootstrap(settings))
         except Exception as exc:  # kafka-python / broker start errors all mean "no broker" here
@@ -142,6 +144,7 @@ def board_command(
             )
             runtime.close()
             raise typer.Exit(1) from None
+        core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)  # like the other stages
     try:
         serve(runtime)
     finally:

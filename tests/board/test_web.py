@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from board.health import ConsumerStatus
+from board.runtime import BaselineFile
 from board.metrics import BoardMetrics
 from board.store import ReadModel
 from board.web import CSP, BoardConfig, create_app, safe_url
+from core import baseline as core_baseline
 from core.metrics import new_registry
 
 from .helpers import T0, alert, baseline, obs
@@ -135,3 +138,14 @@ def test_version_changes_and_metrics(tmp_path: Path) -> None:
 )
 def test_safe_url(url: str, ok: bool) -> None:
     assert safe_url(url) == (url if ok else "")
+
+
+def test_live_board_follows_the_baseline_file(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.yaml"
+    source = BaselineFile(path, baseline())  # no file yet: the alert stage has not built it
+    assert source().positions == ()
+    core_baseline.save(baseline(("RU", "sanctions", "oppose")), path)
+    assert [p.key for p in source().positions] == ["RU:sanctions"]
+    path.write_text("positions: [{country: XX}]\n", encoding="utf-8")  # a bad edit keeps the last good one
+    os.utime(path, (1, 1))
+    assert [p.key for p in source().positions] == ["RU:sanctions"]
