@@ -11,8 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from board.health import ConsumerStatus
-from board.runtime import BaselineFile
 from board.metrics import BoardMetrics
+from board.runtime import BaselineFile
 from board.store import ReadModel
 from board.web import CSP, BoardConfig, create_app, safe_url
 from core import baseline as core_baseline
