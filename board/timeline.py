@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from board.store import Observation, StoredAlert
 
@@ -66,8 +66,11 @@ def svg(
             {"x": str(WIDTH // 2), "y": str(TOP + ROW_H + 4), "class": "empty", "text-anchor": "middle"},
         ).text = "no observations yet"
         return ET.tostring(root, encoding="unicode")
-    start, end = min(times), max(times)
-    span = max((end - start).total_seconds(), 1.0)
+    # padded, so that points on the first and last day do not sit on the frame (and one point is centred)
+    first, last = min(times), max(times)
+    pad = max((last - first) * 0.04, timedelta(hours=12))
+    start, end = first - pad, last + pad
+    span = (end - start).total_seconds()
 
     def x(when: datetime) -> float:
         return round(LEFT + (WIDTH - LEFT - RIGHT) * (when - start).total_seconds() / span, 1)
@@ -95,7 +98,7 @@ def svg(
         side = a.new_stance
         points.append((x(a.detected), y(side)))
     if side is not None and points:
-        points.append((x(end), y(side)))
+        points.append((x(last), y(side)))
         ET.SubElement(
             root, "polyline", {"points": " ".join(f"{px},{py}" for px, py in points), "class": "current"}
         )
@@ -116,8 +119,13 @@ def svg(
             root, "path", {"d": f"M{x(a.detected)},{HEIGHT - 22} l-5,9 h10 z", "class": f"alert {a.kind}"}
         )
         ET.SubElement(mark, "title").text = f"{_fmt(a.detected)} {a.kind} -> {a.new_stance}"
-    for when, anchor in ((start, "start"), (end, "end")):
+    if last - first >= timedelta(days=20):
+        labels = [(x(first), "start", _fmt(first)), (x(last), "end", _fmt(last))]
+    else:  # a short range: one label under the middle
+        text = _fmt(first) if _fmt(first) == _fmt(last) else f"{_fmt(first)} \u2013 {_fmt(last)}"
+        labels = [(x(first + (last - first) / 2), "middle", text)]
+    for lx, anchor, text in labels:
         ET.SubElement(
-            root, "text", {"x": str(x(when)), "y": str(HEIGHT - 2), "class": "axis", "text-anchor": anchor}
-        ).text = _fmt(when)
+            root, "text", {"x": str(lx), "y": str(HEIGHT - 2), "class": "axis", "text-anchor": anchor}
+        ).text = text
     return ET.tostring(root, encoding="unicode")
