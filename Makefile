@@ -47,8 +47,8 @@ check: lint typecheck ## lint and type-check
 train: $(STAMP) ## reproduce the committed classifier (about 24 minutes on 2 cores)
 	$(BIN)/stancewatch train --threads 2
 
-demo: $(STAMP) ## offline demo: local broker, local feeds, baseline, all stages, alerts in the terminal
-	$(BIN)/stancewatch demo
+demo: $(STAMP) ## offline demo: local broker, local feeds, baseline, all stages, alerts, then the board
+	$(BIN)/stancewatch demo --hold
 
 bench-ingest: $(STAMP) ## feeds/minute against 1,000 local feeds, next to a naive feedparser loop
 	$(BIN)/python -m benchmarks.bench_ingest
