@@ -23,7 +23,7 @@ from board.view import all_topics, topic_names
 from board.web import BoardConfig, create_app
 from core import baseline as core_baseline
 from core.baseline import Baseline, BaselineError
-from core.kafka import Consumer, Topics
+from core.kafka import Consumer, Topics, ensure_topics
 from core.settings import REPO_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,7 @@ class BoardRuntime:
     def attach(self, bootstrap: str, group_id: str | None = None) -> BoardConsumer:
         """Join the board's consumer group on ``stances`` and ``alerts`` (raises when no broker)."""
         topics = Topics(self.settings.topic_prefix)
+        ensure_topics(self.settings, bootstrap)  # the board may start before the other stages
         consumer = Consumer(
             self.settings, group_id or self.settings.board_group, [topics.stances, topics.alerts], bootstrap
         )

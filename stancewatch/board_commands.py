@@ -10,10 +10,14 @@ the board package itself imports neither.
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -82,12 +86,32 @@ def fill_from_replay(
 
 
 def serve(runtime: BoardRuntime) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn handles both), consuming in the background when attached."""
+    """Serve until SIGINT/SIGTERM, consuming in the background when attached.
+
+    The HTTP server runs in a thread, so these signals reach our handlers (uvicorn's own re-raise the
+    signal after its shutdown, which would end the process before the consumer and database close).
+    """
     s = runtime.settings
+    server = runtime.make_server()
+    thread = threading.Thread(target=server.run, name="board-http", daemon=True)
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        runtime.stop_event.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     if runtime.consumer is not None:
         runtime.start_consuming()
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.05)
+    if not thread.is_alive():  # uvicorn logged why (the port is taken, most likely)
+        raise typer.Exit(1)
     print(f"stancewatch board: {address(s.board_host, s.board_port)}", file=sys.stderr, flush=True)
-    runtime.make_server().run()
+    while not runtime.stop_event.wait(0.5) and thread.is_alive():
+        pass
+    server.should_exit = True
+    thread.join(timeout=15)
 
 
 def board_command(
@@ -144,7 +168,18 @@ def board_command(
             )
             runtime.close()
             raise typer.Exit(1) from None
-        core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)  # like the other stages
+        try:
+            core_metrics.serve(
+                registry, settings.metrics_host, settings.metrics_port
+            )  # like the other stages
+        except OSError as exc:
+            print(
+                f"stancewatch board: cannot serve /metrics on {settings.metrics_host}:"
+                f"{settings.metrics_port}: {exc.strerror} (set STANCEWATCH_METRICS_PORT)",
+                file=sys.stderr,
+            )
+            runtime.close()
+            raise typer.Exit(1) from None
     try:
         serve(runtime)
     finally:
