@@ -20,7 +20,7 @@ from board.metrics import BoardMetrics
 from board.service import BoardConsumer
 from board.store import ReadModel, db_path
 from board.view import all_topics, topic_names
-from board.web import BoardConfig, create_app
+from board.web import LOOPBACK_NAMES, BoardConfig, create_app
 from core import baseline as core_baseline
 from core.baseline import Baseline, BaselineError
 from core.kafka import Consumer, Topics, ensure_topics
@@ -113,6 +113,7 @@ class BoardRuntime:
             token=token,
             refresh_s=s.board_refresh_s,
             grafana_url=s.grafana_url,
+            allowed_hosts=LOOPBACK_NAMES if is_loopback(s.board_host) and not token else None,
             baseline_source=(
                 BaselineFile(self.baseline_file, self.baseline) if self.baseline_file is not None else None
             ),

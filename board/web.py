@@ -62,6 +62,7 @@ COUNTRY_NAMES = {
     "JP": "Japan",
 }
 OPEN_PATHS = ("/metrics",)
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class BoardConfig:
     # When set, asked on every page for the baseline (the live board follows a file that the alert
     # stage may write after the board started, or a reviewer edits); else ``baseline`` is used.
     baseline_source: Callable[[], Baseline] | None = None
+    # Host header names served; None: any. Without a token on loopback the runtime sets LOOPBACK_NAMES,
+    # so a web page elsewhere cannot read the board through a DNS name rebound to 127.0.0.1.
+    allowed_hosts: frozenset[str] | None = None
 
     def current_baseline(self) -> Baseline:
         return self.baseline_source() if self.baseline_source is not None else self.baseline
@@ -106,6 +110,15 @@ def domain(url: str) -> str:
         return ""
 
 
+def host_name(header: str) -> str:
+    """The name in a Host header, without the port ("[::1]:8350" -> "::1")."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].partition("]")[0]
+    name, sep, port = header.rpartition(":")
+    return name if sep and port.isdigit() else header
+
+
 def authorized(header: str, token: str) -> bool:
     """Basic (any user, the token as password) or Bearer; compared in constant time."""
     scheme, _, value = header.partition(" ")
@@ -121,11 +134,13 @@ def authorized(header: str, token: str) -> bool:
 
 
 class Guard:
-    """ASGI middleware: security headers on every response; the token on every path but /metrics."""
+    """ASGI middleware: security headers on every response; the Host check; the token on every path but
+    /metrics."""
 
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
+    def __init__(self, app: ASGIApp, token: str | None, allowed_hosts: frozenset[str] | None) -> None:
         self.app = app
         self.token = token
+        self.allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,8 +152,15 @@ class Guard:
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
+        headers = dict(scope["headers"])
+        if self.allowed_hosts is not None:
+            host = host_name(headers.get(b"host", b"").decode("latin-1"))
+            if host not in self.allowed_hosts:
+                refuse = Response("unknown host\n", status_code=400, media_type="text/plain")
+                await refuse(scope, receive, send_secured)
+                return
         if self.token and scope["path"] not in OPEN_PATHS:
-            header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+            header = headers.get(b"authorization", b"").decode("latin-1")
             if not authorized(header, self.token):
                 refuse = Response(
                     "token required\n",
@@ -312,5 +334,5 @@ def create_app(
     )
     # paths, not absolute URLs: the page keeps working behind a proxy that rewrites the host
     pages.env.globals["url"] = app.url_path_for
-    app.add_middleware(Guard, token=config.token)
+    app.add_middleware(Guard, token=config.token, allowed_hosts=config.allowed_hosts)
     return app

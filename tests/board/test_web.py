@@ -14,7 +14,7 @@ from board.health import ConsumerStatus
 from board.metrics import BoardMetrics
 from board.runtime import BaselineFile
 from board.store import ReadModel
-from board.web import CSP, BoardConfig, create_app, safe_url
+from board.web import CSP, LOOPBACK_NAMES, BoardConfig, create_app, host_name, safe_url
 from core import baseline as core_baseline
 from core.metrics import new_registry
 
@@ -24,7 +24,9 @@ TOPICS = ("sanctions", "thaad", "denuclearization")
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
 
-def make_client(tmp_path: Path, token: str | None = None) -> tuple[TestClient, ReadModel]:
+def make_client(
+    tmp_path: Path, token: str | None = None, allowed_hosts: frozenset[str] | None = None
+) -> tuple[TestClient, ReadModel]:
     model = ReadModel(tmp_path / "board.sqlite3")
     model.add(
         [
@@ -41,6 +43,7 @@ def make_client(tmp_path: Path, token: str | None = None) -> tuple[TestClient, R
         topics=TOPICS,
         token=token,
         grafana_url="http://127.0.0.1:3000/",
+        allowed_hosts=allowed_hosts,
     )
     app = create_app(
         model,
@@ -149,3 +152,13 @@ def test_live_board_follows_the_baseline_file(tmp_path: Path) -> None:
     path.write_text("positions: [{country: XX}]\n", encoding="utf-8")  # a bad edit keeps the last good one
     os.utime(path, (1, 1))
     assert [p.key for p in source().positions] == ["RU:sanctions"]
+
+
+def test_loopback_board_answers_only_to_loopback_host_names(tmp_path: Path) -> None:
+    client, _ = make_client(tmp_path, allowed_hosts=LOOPBACK_NAMES)
+    assert client.get("/", headers={"Host": "127.0.0.1:8350"}).status_code == 200
+    assert client.get("/", headers={"Host": "localhost"}).status_code == 200
+    assert client.get("/", headers={"Host": "[::1]:8350"}).status_code == 200
+    rebound = client.get("/", headers={"Host": "attacker.example:8350"})  # DNS rebinding
+    assert rebound.status_code == 400 and "Moscow" not in rebound.text
+    assert [host_name(h) for h in ("a.example:80", "[::1]", "A.EXAMPLE")] == ["a.example", "::1", "a.example"]
