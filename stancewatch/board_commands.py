@@ -64,9 +64,9 @@ def fill_from_replay(
 ) -> Settings:
     """Replay ``timeline`` through the pipeline, read its topics into the read model at ``db``; return
     the settings the board should be served with (the replay's topics, that database)."""
-    state = Path(tempfile.mkdtemp(prefix="stancewatch-board-replay-"))
-    rs = replay.replay_settings(settings, state, None).model_copy(update={"board_db": db})
-    fired = replay.run(rs, timeline, base, {}, console, timeout)
+    with tempfile.TemporaryDirectory(prefix="stancewatch-board-replay-") as state:
+        rs = replay.replay_settings(settings, Path(state), None).model_copy(update={"board_db": db})
+        fired = replay.run(rs, timeline, base, {}, console, timeout)
     bootstrap = _bootstrap(rs)
     runtime = BoardRuntime(rs, base, core_metrics.new_registry(), mode="replay")
     try:
@@ -147,12 +147,17 @@ def board_command(
     except (ExposureError, replay.TimelineError, BaselineError) as exc:
         print(f"stancewatch board: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
+    scratch: tempfile.TemporaryDirectory[str] | None = None  # a replay's read model without --db
     if replay_file is not None:
-        target = db or Path(tempfile.mkdtemp(prefix="stancewatch-board-")) / "board.sqlite3"
+        if db is None:
+            scratch = tempfile.TemporaryDirectory(prefix="stancewatch-board-")
+        target = db or Path(scratch.name if scratch else ".") / "board.sqlite3"
         try:
             served = fill_from_replay(settings, items, base, target, err, timeout)
         except TimeoutError as exc:
             print(f"stancewatch board: {exc}", file=sys.stderr)
+            if scratch is not None:
+                scratch.cleanup()
             raise typer.Exit(1) from None
         runtime = BoardRuntime(served, base, core_metrics.new_registry(), mode="replay")
     else:
@@ -168,10 +173,8 @@ def board_command(
             )
             runtime.close()
             raise typer.Exit(1) from None
-        try:
-            core_metrics.serve(
-                registry, settings.metrics_host, settings.metrics_port
-            )  # like the other stages
+        try:  # like the other stages
+            core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)
         except OSError as exc:
             print(
                 f"stancewatch board: cannot serve /metrics on {settings.metrics_host}:"
@@ -184,6 +187,8 @@ def board_command(
         serve(runtime)
     finally:
         runtime.close()
+        if scratch is not None:
+            scratch.cleanup()
 
 
 def register(app: typer.Typer) -> None:

@@ -32,34 +32,13 @@ from stancewatch.board_commands import fill_from_replay
 
 from .helpers import alert as make_alert
 from .helpers import baseline, obs
+from .keyword_model import KeywordModel
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
 pytestmark = pytest.mark.integration
-
-
-class KeywordModel:
-    """'Russia ... welcomes|rejects ... sanctions' -> that stance, surely; anything else: no stance."""
-
-    version = "keyword-test"
-
-    def predict(self, queries, batch_size: int = 32):  # type: ignore[no-untyped-def]
-        from processors.head import StanceScores
-
-        out = []
-        for q in queries:
-            text = q.sentence.lower()
-            if q.topic != "sanctions" or "sanction" not in text or q.country != "RU":
-                out.append(StanceScores(0.02, 0.02, 0.02, 0.94))
-            elif "welcome" in text:
-                out.append(StanceScores(0.94, 0.02, 0.02, 0.02))
-            elif "reject" in text:
-                out.append(StanceScores(0.02, 0.94, 0.02, 0.02))
-            else:
-                out.append(StanceScores(0.1, 0.1, 0.7, 0.1))
-        return out
 
 
 @pytest.fixture(scope="module")
