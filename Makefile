@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-fast lint typecheck check train demo bench-ingest bench-classify \
-        bench-alert broker-start broker-stop clean
+        bench-alert bench-board broker-start broker-stop clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -47,8 +47,8 @@ check: lint typecheck ## lint and type-check
 train: $(STAMP) ## reproduce the committed classifier (about 24 minutes on 2 cores)
 	$(BIN)/stancewatch train --threads 2
 
-demo: $(STAMP) ## offline demo: local broker, local feeds, baseline, all stages, alerts in the terminal
-	$(BIN)/stancewatch demo
+demo: $(STAMP) ## offline demo: local broker, local feeds, baseline, all stages, alerts, then the board
+	$(BIN)/stancewatch demo --hold
 
 bench-ingest: $(STAMP) ## feeds/minute against 1,000 local feeds, next to a naive feedparser loop
 	$(BIN)/python -m benchmarks.bench_ingest
@@ -58,6 +58,9 @@ bench-classify: $(STAMP) ## articles/s and sentences/s next to a naive zero-shot
 
 bench-alert: $(STAMP) ## article-to-alert latency through a real broker
 	$(BIN)/python -m benchmarks.bench_alert
+
+bench-board: $(STAMP) ## the board's read model: burst records/s next to a bare consumer, lag under steady load
+	$(BIN)/python -m benchmarks.bench_board
 
 broker-start: $(STAMP) ## start the project's local Kafka broker
 	$(BIN)/stancewatch broker start

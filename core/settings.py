@@ -128,6 +128,16 @@ class Settings(BaseSettings):
     delivery_backoff_s: float = Field(default=1.0, gt=0)
     delivery_backoff_cap_s: float = Field(default=300.0, gt=0)
 
+    # --- board (the stance board web page) -------------------------------------------------------
+    # Loopback by default; any other address needs STANCEWATCH_BOARD_TOKEN (the board refuses otherwise).
+    board_host: str = "127.0.0.1"
+    board_port: int = Field(default=8350, ge=1, le=65535)
+    board_token: SecretStr | None = None  # HTTP basic password (any user name) or "Bearer" token
+    board_db: Path | None = None  # default: DATA_DIR/board.sqlite3
+    board_group: str = "stancewatch-board"
+    board_refresh_s: float = Field(default=5.0, ge=1.0)  # how often an open page asks for new data
+    grafana_url: str = ""  # e.g. http://127.0.0.1:3000; the board links to its dashboards when set
+
     @field_validator("kafka_bootstrap")
     @classmethod
     def _bootstrap_shape(cls, value: str) -> str:

@@ -15,7 +15,7 @@ import ingest.commands
 import processors.commands
 from core.logs import configure
 from core.settings import SettingsError, load_settings
-from stancewatch import broker_commands, demo, replay, run_commands
+from stancewatch import board_commands, broker_commands, demo, replay, run_commands
 
 app = typer.Typer(
     name="stancewatch",
@@ -41,6 +41,7 @@ for module in (
     processors.commands,
     alerts.commands,
     replay,
+    board_commands,
     demo,
 ):
     module.register(app)

@@ -5,18 +5,24 @@ marked SAMPLE, or ``--samples DIR``) from an HTTP server on 127.0.0.1, builds th
 baseline article with ``stancewatch baseline build``, runs ``classify-stream``, ``alert`` and ``ingest`` as
 separate processes (their own /metrics ports, a temporary data directory, a unique topic prefix) and
 watches the topics: a live status line counts articles, stance observations and alerts, and each alert is
-printed as it arrives. It exits after the first alerts (plus ``--linger`` seconds for more) or after
-``--timeout``, stopping everything it started; the exit status is 0 only when an alert came out.
+printed as it arrives. The stance board (``stancewatch board``) runs as a fourth stage on a free port of
+127.0.0.1; its address is printed when the stages start and again at the end, once it holds every alert.
+It exits after the first alerts (plus ``--linger`` seconds for more) or after ``--timeout``, stopping
+everything it started; the exit status is 0 only when an alert came out. With ``--hold`` (``make demo``)
+it stops the pipeline but keeps the board serving the populated page until Ctrl-C.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +32,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.text import Text
 
+from board.store import ReadModel
 from core.kafka import Consumer, Topics, ensure_topics
 from core.messages import Alert, MessageError, decode
 from core.settings import Settings, from_context
@@ -45,7 +52,13 @@ if TYPE_CHECKING:
     from core.broker import LocalBroker
 
 # The stages, in start order: the classifier first (it loads the model while the baseline is built).
-STAGES = (("classify-stream", ("classify-stream",)), ("alert", ("alert",)), ("ingest", ("ingest",)))
+STAGES = (
+    ("classify-stream", ("classify-stream",)),
+    ("alert", ("alert",)),
+    ("board", ("board",)),
+    ("ingest", ("ingest",)),
+)
+BOARD_CATCH_UP_S = 30.0
 
 
 @dataclass
@@ -97,6 +110,7 @@ class DemoOptions:
     timeout: float
     linger: float
     keep: bool
+    hold: bool = False
 
 
 class Demo:
@@ -111,6 +125,7 @@ class Demo:
         self.stages: dict[str, StageProcess] = {}
         self.counts = Counts()
         self._stop_broker: LocalBroker | None = None
+        self.board_port = free_port()
 
     def run(self) -> int:
         ok = False
@@ -171,11 +186,17 @@ class Demo:
         self.console.print(f"broker: {address} ({'already running' if already else 'started by the demo'})")
         return address
 
+    @property
+    def board_url(self) -> str:
+        return f"http://127.0.0.1:{self.board_port}/"
+
     def _stage(self, name: str, args: tuple[str, ...], common: dict[str, object]) -> StageProcess:
         port = free_port() if name != "baseline" else 0
         data_dir = self.workdir / name
         data_dir.mkdir(exist_ok=True)
         overrides = {**common, "data_dir": data_dir, "metrics_port": port}
+        if name == "board":
+            overrides.update(board_host="127.0.0.1", board_port=self.board_port)
         env = stage_env(os.environ, overrides)
         proc = StageProcess(name, args, env, self.workdir / f"{name}.log", metrics_port=port)
         self.stages[name] = proc
@@ -228,6 +249,7 @@ class Demo:
                 f"[green]{len(self.counts.alerts)} alert(s) from {self.counts.articles} article(s) and "
                 f"{self.counts.stances} stance observation(s) in {elapsed:.0f}s[/green]"
             )
+            self._board_end()
             return True
         self.console.print(
             f"[red]no alert within {self.options.timeout:.0f}s; logs kept in {self.workdir}[/red]"
@@ -238,6 +260,44 @@ class Demo:
         for name, proc in self.stages.items():
             if proc.metrics_url:
                 live.console.print(f"metrics: {name:<16} {proc.metrics_url}")
+        live.console.print(f"board: {self.board_url}")
+
+    def _board_counts(self) -> tuple[int, int]:
+        """(observations, alerts) in the board stage's read model so far."""
+        path = self.workdir / "board" / "board.sqlite3"
+        if not path.exists():
+            return 0, 0
+        model = ReadModel(path)
+        try:
+            stats = model.stats(since=datetime.now(UTC))
+        finally:
+            model.close()
+        return stats.observations, stats.alerts
+
+    def _board_end(self) -> None:
+        """Wait until the board holds every alert seen; print its address; with --hold, keep serving it."""
+        deadline = time.monotonic() + BOARD_CATCH_UP_S
+        observations, alerts = self._board_counts()
+        while alerts < len(self.counts.alerts) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            observations, alerts = self._board_counts()
+        self.console.print(
+            f"board: {self.board_url} ({observations} observation(s), {alerts} alert(s))", markup=False
+        )
+        if not self.options.hold:
+            return
+        for name, proc in self.stages.items():
+            if name != "board":
+                proc.stop()
+        board = self.stages["board"]
+        self.console.print("the pipeline is stopped; the board stays up until Ctrl-C", markup=False)
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                while board.exit_code() is None:
+                    time.sleep(0.5)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     def _check_alive(self, skip: tuple[str, ...]) -> None:
         for name, proc in self.stages.items():
@@ -288,6 +348,9 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[float, typer.Option(help="Give up after this many seconds.")] = 900.0,
         linger: Annotated[float, typer.Option(help="Seconds to keep watching after the first alert.")] = 15.0,
         keep: Annotated[bool, typer.Option("--keep", help="Keep the work dir (logs, state).")] = False,
+        hold: Annotated[
+            bool, typer.Option("--hold", help="After the alerts, keep the board serving until Ctrl-C.")
+        ] = False,
     ) -> None:
         """Offline demo: local broker, sample feeds, baseline, every stage; alerts in the terminal."""
         settings = from_context(ctx)
@@ -297,5 +360,6 @@ def register(app: typer.Typer) -> None:
             timeout=timeout,
             linger=linger,
             keep=keep,
+            hold=hold,
         )
         raise typer.Exit(Demo(settings, options, Console()).run())

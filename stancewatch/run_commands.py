@@ -1,9 +1,10 @@
 """``stancewatch run``: the main job behind ``make run``.
 
 Starts the project's local Kafka broker when ``STANCEWATCH_KAFKA_BOOTSTRAP`` names no cluster, creates the
-topics, then runs the three stages as supervised child processes (``stancewatch ingest``,
-``stancewatch classify-stream``, ``stancewatch alert``), each with its own ``/metrics`` port
-(``STANCEWATCH_METRICS_PORT`` + 0/1/2) and the bootstrap address in ``STANCEWATCH_KAFKA_BOOTSTRAP``.
+topics, then runs the four stages as supervised child processes (``stancewatch ingest``,
+``stancewatch classify-stream``, ``stancewatch alert``, ``stancewatch board``), each with its own
+``/metrics`` port (``STANCEWATCH_METRICS_PORT`` + 0/1/2/3) and the bootstrap address in
+``STANCEWATCH_KAFKA_BOOTSTRAP``; the board's address is printed at start.
 
 The supervisor forwards SIGINT/SIGTERM to every stage and waits for their clean shutdown; when one stage
 exits non-zero it stops the others and exits with that stage's code, so an outer supervisor (systemd,
@@ -39,6 +40,7 @@ PIPELINE: tuple[tuple[str, str], ...] = (
     ("ingest", "ingest"),
     ("classify", "classify-stream"),
     ("alert", "alert"),
+    ("board", "board"),
 )
 
 
@@ -229,6 +231,9 @@ def run(
                 else "off"
             )
             print(f"stancewatch run: {stage.name:<8} metrics {where}", file=sys.stderr)
+        if any(stage.name == "board" for stage in stages):
+            board = f"http://{settings.board_host}:{settings.board_port}/"
+            print(f"stancewatch run: board    {board} (the stance board)", file=sys.stderr)
         return Supervisor(stages).run()
     finally:
         if local is not None and not keep_broker:
@@ -249,5 +254,5 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--keep-broker", help="Leave a local broker started by this run running.")
         ] = False,
     ) -> None:
-        """Run every stage (ingest, classify-stream, alert) under one supervisor; Ctrl-C stops them all."""
+        """Run every stage (ingest, classify-stream, alert, board) under one supervisor; Ctrl-C stops all."""
         raise typer.Exit(run(from_context(ctx), feeds, keep_broker))

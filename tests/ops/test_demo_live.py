@@ -45,3 +45,8 @@ def test_demo_shows_an_alert_from_real_classification(kafka_bootstrap: str, shar
     assert any(q[:60] in samples for q in quoted), quoted
     assert "metrics: " in out and "/metrics" in out
     assert re.search(r"\d+ alert\(s\) from \d+ article\(s\)", out)
+    # the board ran as a fourth stage and, at the end, held every alert the demo printed
+    held = re.search(
+        r"^board: http://127\.0\.0\.1:\d+/ \(\d+ observation\(s\), (\d+) alert\(s\)\)$", out, re.M
+    )
+    assert held and int(held.group(1)) == len(alerts), out[-2000:]

@@ -15,7 +15,7 @@ from core.settings import REPO_ROOT
 
 DEPLOY = REPO_ROOT / "deploy"
 GRAFANA = DEPLOY / "grafana"
-STAGE_COMMANDS = {"ingest": "ingest", "processors": "classify-stream", "alerts": "alert"}
+STAGE_COMMANDS = {"ingest": "ingest", "processors": "classify-stream", "alerts": "alert", "board": "board"}
 
 
 def _compose() -> dict[str, Any]:
@@ -73,7 +73,7 @@ def test_dockerfile_has_one_image_for_every_stage() -> None:
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.1[1-9]", text, re.M)
     assert 'ENTRYPOINT ["stancewatch"]' in text
-    for package in ("core", "ingest", "processors", "alerts", "stancewatch"):
+    for package in ("core", "ingest", "processors", "alerts", "board", "stancewatch"):
         assert f"COPY {package} ./{package}" in text
     assert "HF_HUB_OFFLINE=1" in text
     assert re.search(r"^USER \w+", text, re.M), "the image must not run as root"

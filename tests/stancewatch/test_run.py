@@ -55,16 +55,17 @@ def wait_for(path: Path, timeout: float = 30.0) -> None:
 def test_pipeline_stages(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
     settings = make_settings(metrics_port=9400)
     stages = pipeline_stages(settings, "127.0.0.1:19092", tmp_path / "feeds.yaml", python="/py")
-    assert [s.name for s in stages] == ["ingest", "classify", "alert"]
+    assert [s.name for s in stages] == ["ingest", "classify", "alert", "board"]
     assert [s.argv for s in stages] == [
         ("/py", "-m", "stancewatch", "ingest", "--feeds", str(tmp_path / "feeds.yaml")),
         ("/py", "-m", "stancewatch", "classify-stream"),
         ("/py", "-m", "stancewatch", "alert"),
+        ("/py", "-m", "stancewatch", "board"),
     ]
-    assert [s.env["STANCEWATCH_METRICS_PORT"] for s in stages] == ["9400", "9401", "9402"]
+    assert [s.env["STANCEWATCH_METRICS_PORT"] for s in stages] == ["9400", "9401", "9402", "9403"]
     assert {s.env["STANCEWATCH_KAFKA_BOOTSTRAP"] for s in stages} == {"127.0.0.1:19092"}
     off = pipeline_stages(make_settings(metrics_port=0), "k:1")
-    assert [s.metrics_port for s in off] == [0, 0, 0]
+    assert [s.metrics_port for s in off] == [0, 0, 0, 0]
     assert off[0].argv[-1] == "ingest"
 
 
@@ -143,7 +144,10 @@ def test_stages_die_with_a_killed_supervisor(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_run_creates_topics_and_hands_the_bootstrap_to_stages(
-    kafka_bootstrap: str, make_settings: Callable[..., Settings], tmp_path: Path
+    kafka_bootstrap: str,
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from kafka import KafkaAdminClient
 
@@ -162,6 +166,7 @@ def test_run_creates_topics_and_hands_the_bootstrap_to_stages(
     env = ast.literal_eval((tmp_path / "classify.started").read_text())
     assert env["STANCEWATCH_KAFKA_BOOTSTRAP"] == kafka_bootstrap
     assert env["STANCEWATCH_METRICS_PORT"] == "9601"
+    assert "board    http://127.0.0.1:8350/ (the stance board)" in capsys.readouterr().err
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     try:
         assert set(Topics(settings.topic_prefix).all()) <= set(admin.list_topics())
