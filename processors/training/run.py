@@ -262,6 +262,7 @@ def train(
         ),
         "vast_test_zero_shot_n": len(test_rows),
         "mix": _mix_counts(pairs),
+        "news_style_items": news_style.item_count() if cfg.news_style_repeats else 0,
     }
     trainer.save(out_dir, head)
     metrics["total_seconds"] = round(time.monotonic() - started, 1)

@@ -146,7 +146,7 @@ def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
     assert metrics["steps"] == 2
     assert metrics["mix"]["korea-news-style"] > 300  # type: ignore[index]
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert "news_style.jsonl" in card
+    assert "news_style*.jsonl" in card and "[Russia]" in card
     assert "--news-style-repeats 1 --out DIR" in card  # the card's command reproduces the run
     size = sum(f.stat().st_size for f in out.iterdir())
     assert size < 25 * 1024 * 1024  # the limit for the committed artifact
