@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # True (or `stancewatch --verbose`): libraries (APScheduler, kafka-python) log at LOG_LEVEL too.
+    verbose: bool = False
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9308, ge=0, le=65535)
 
