@@ -208,5 +208,6 @@ class Poller:
                 feed.name, failures, error, delay,
             )  # fmt: skip
         else:
-            log.info("feed %s: poll failed (%s); retry in %.0fs", feed.name, error, delay)
+            # The service's round line counts it; the detail is for --verbose / DEBUG.
+            log.debug("feed %s: poll failed (%s); retry in %.0fs", feed.name, error, delay)
         return PollOutcome(feed.name, kind, entries=entries, error=error, next_delay=delay)
