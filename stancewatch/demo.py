@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -71,6 +71,12 @@ def alert_lines(alert: Alert) -> Text:
     if alert.baseline_evidence:
         head.append(f'\n    baseline: "{alert.baseline_evidence}"', style="dim")
     return head
+
+
+def demo_console(**options: Any) -> Console:
+    """The demo's console: long lines are left to the terminal (or the file) to wrap, never cut into
+    lines at 80 columns mid-phrase; ``options`` go to rich's Console (tests pass a file and a width)."""
+    return Console(soft_wrap=True, **options)
 
 
 def status_line(counts: Counts, phase: str, started: float, stages: dict[str, StageProcess]) -> Text:
@@ -152,6 +158,7 @@ class Demo:
                 "alerts_console": "false",
                 "poll_jitter": 0,
                 "metrics_host": "127.0.0.1",
+                "verbose": self.settings.verbose,
                 **group_overrides(self.prefix),
             }
             self._describe(server.base_url, files)
@@ -184,7 +191,9 @@ class Demo:
     def _describe(self, base_url: str, files: list[Path]) -> None:
         self.console.print(f"sample feeds: {base_url}/ ({', '.join(p.name for p in files)})")
         self.console.print(f"topics: {self.prefix}articles -> {self.prefix}stances -> {self.prefix}alerts")
-        self.console.print(f"work dir (logs, state, baseline.yaml, alerts.jsonl): {self.workdir}")
+        # Named only when it outlives the demo (--keep); a failed run names it at the end, where it is kept.
+        if self.options.keep:
+            self.console.print(f"work dir (logs, state, baseline.yaml, alerts.jsonl; kept): {self.workdir}")
 
     def _watch(self, settings: Settings, bootstrap: str, common: dict[str, object]) -> bool:
         topics = Topics(self.prefix)
@@ -298,4 +307,4 @@ def register(app: typer.Typer) -> None:
             linger=linger,
             keep=keep,
         )
-        raise typer.Exit(Demo(settings, options, Console()).run())
+        raise typer.Exit(Demo(settings, options, demo_console()).run())
