@@ -2,8 +2,9 @@
 
 Libraries log at WARNING unless ``verbose`` (``--verbose`` / STANCEWATCH_VERBOSE): APScheduler's "Adding
 job tentatively" / "Added job" per poll and kafka-python's connection chatter would drown the stages'
-own lines. httpx and httpcore stay at WARNING even then: their request lines carry webhook URLs, which
-are secrets.
+own lines. Python warnings (libraries' FutureWarning / DeprecationWarning, meant for developers) go
+through logging and show only when verbose. httpx and httpcore stay at WARNING even then: their request
+lines carry webhook URLs, which are secrets.
 """
 
 from __future__ import annotations
@@ -29,3 +30,5 @@ def configure(level: str = "INFO", verbose: bool = False) -> None:
         logging.getLogger(name).setLevel(root_level if verbose else quiet)
     for name in SECRET_BEARING:
         logging.getLogger(name).setLevel(quiet)
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.ERROR)

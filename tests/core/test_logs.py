@@ -12,10 +12,11 @@ from core.logs import configure
 
 @pytest.fixture(autouse=True)
 def restore_levels() -> Iterator[None]:
-    names = ("", "apscheduler", "kafka", "httpx", "httpcore")
+    names = ("", "apscheduler", "kafka", "httpx", "httpcore", "py.warnings")
     saved = {n: logging.getLogger(n).level for n in names}
     handlers = list(logging.getLogger().handlers)
     yield
+    logging.captureWarnings(False)
     for name, level in saved.items():
         logging.getLogger(name).setLevel(level)
     logging.getLogger().handlers[:] = handlers
@@ -35,3 +36,10 @@ def test_verbose_shows_them_but_never_httpx_request_lines() -> None:
     assert logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO)
     assert logging.getLogger("kafka.conn").isEnabledFor(logging.INFO)
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)  # webhook URLs are secrets
+
+
+def test_library_warnings_show_only_when_verbose() -> None:
+    configure("INFO")
+    assert not logging.getLogger("py.warnings").isEnabledFor(logging.WARNING)
+    configure("INFO", verbose=True)
+    assert logging.getLogger("py.warnings").isEnabledFor(logging.WARNING)
