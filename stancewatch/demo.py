@@ -124,8 +124,6 @@ class Demo:
             ok = self._run()
             return 0 if ok else 1
         except DemoError as exc:
-            if not self.console.is_terminal:
-                self.console.line()  # the live line of a non-terminal run ends without a newline
             self.console.print(f"[red]stancewatch demo: {escape(str(exc))}[/red]")
             return 1
         except KeyboardInterrupt:
@@ -209,7 +207,10 @@ class Demo:
         baseline = self._stage("baseline", baseline_args, common).start()
         phase = "building baseline"
         try:
-            with Live(console=self.console, refresh_per_second=4, transient=False) as live:
+            # A terminal gets a live status line; a file or pipe gets it once, whole, at the end (rich
+            # would crop its last frame at the console width).
+            live_line = self.console.is_terminal
+            with Live(console=self.console, refresh_per_second=4, transient=not live_line) as live:
                 while time.monotonic() < deadline:
                     if phase.startswith("building") and baseline.exit_code() is not None:
                         if baseline.exit_code() != 0:
@@ -227,8 +228,8 @@ class Demo:
                         break
                     live.update(status_line(self.counts, phase, started, self.stages))
                 live.update(status_line(self.counts, "done", started, self.stages))
-            if not self.console.is_terminal:
-                self.console.line()  # the live line of a non-terminal run ends without a newline
+            if not live_line:
+                self.console.print(status_line(self.counts, "done", started, self.stages))
         finally:
             watcher.close()
         elapsed = time.monotonic() - started
