@@ -30,6 +30,7 @@ class RoundSummary:
     nothing_new: int
     failed: int
     last_error: str = ""  # "feed: error" of the last failed poll
+    failed_kinds: tuple[str, ...] = ()  # the distinct results of the failed polls ("network_error", ...)
 
     @property
     def all_failed(self) -> bool:
@@ -42,7 +43,12 @@ class RoundSummary:
         head = feeds if self.polled == self.scheduled else f"{self.polled} of {feeds}"
         if self.all_failed:
             every = "the only one" if self.polled == 1 else f"all {self.polled}"
-            return f"{head}: {every} failed (last: {self.last_error}); check the network and DNS; retrying"
+            hint = (
+                "is the broker up?"
+                if self.failed_kinds == ("publish_error",)
+                else "check the network and DNS."
+            )
+            return f"{head}: {every} failed (last: {self.last_error}); {hint} Still retrying."
         parts = [f"{_count(self.new_items, 'new item')} from {self.with_new}"]
         if self.not_modified:
             parts.append(f"{self.not_modified} not modified")
@@ -95,4 +101,5 @@ class PollRounds:
             nothing_new=len(ok) - len(with_new) - len(not_modified),
             failed=len(failed),
             last_error=self._last_error if failed else "",
+            failed_kinds=tuple(sorted({o.result for o in failed})),
         )

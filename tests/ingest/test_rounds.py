@@ -37,7 +37,17 @@ def test_every_feed_failing_is_flagged_at_the_end_of_the_first_round() -> None:
     summary = rounds.add(failed("b", "dns: no such host"), now=1.0)
     assert summary is not None and summary.all_failed
     assert summary.line() == (
-        "2 feeds: all 2 failed (last: b: dns: no such host); check the network and DNS; retrying"
+        "2 feeds: all 2 failed (last: b: dns: no such host); check the network and DNS. Still retrying."
+    )
+
+
+def test_a_round_that_only_failed_to_publish_points_at_the_broker() -> None:
+    rounds = PollRounds(["a"], max_seconds=900)
+    summary = rounds.add(PollOutcome("a", "publish_error", error="not acknowledged", next_delay=60), now=0.0)
+    assert summary is not None
+    assert (
+        summary.line()
+        == "1 feed: the only one failed (last: a: not acknowledged); is the broker up? Still retrying."
     )
 
 
