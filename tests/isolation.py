@@ -22,7 +22,7 @@ SESSION_VARIABLES = (
     "STANCEWATCH_BROKER_PORT",
     "STANCEWATCH_BROKER_CONTROLLER_PORT",
     "STANCEWATCH_METRICS_PORT",
-    "STANCEWATCH_KAFKA_BOOTSTRAP",
+    "STANCEWATCH_ENV_FILE",
 )
 STAGE_COUNT = 3  # `stancewatch run` serves metrics on metrics_port + 0, 1, 2
 
@@ -34,10 +34,11 @@ def free_port() -> int:
 
 
 def isolate(environ: MutableMapping[str, str]) -> Path:
-    """Point ``environ``'s stancewatch settings at a new temporary data dir and free ports; return the dir.
+    """Point ``environ``'s stancewatch settings at a new temporary data dir and free ports, and turn the
+    ``.env`` file off (a developer's channels and cluster must not reach a test); return the dir.
 
-    An external cluster named in STANCEWATCH_KAFKA_BOOTSTRAP is kept (CI against a real cluster); when it
-    is unset it is set empty, so a developer's ``.env`` cannot send the tests to their cluster.
+    An external cluster named in STANCEWATCH_KAFKA_BOOTSTRAP in the environment is kept (CI against a
+    real cluster).
     """
     data_dir = Path(tempfile.mkdtemp(prefix="stancewatch-test-"))
     broker, controller = free_port(), free_port()
@@ -48,7 +49,7 @@ def isolate(environ: MutableMapping[str, str]) -> Path:
     environ["STANCEWATCH_BROKER_PORT"] = str(broker)
     environ["STANCEWATCH_BROKER_CONTROLLER_PORT"] = str(controller)
     environ["STANCEWATCH_METRICS_PORT"] = "0"  # off; tests that serve metrics pick a free port
-    environ.setdefault("STANCEWATCH_KAFKA_BOOTSTRAP", "")
+    environ["STANCEWATCH_ENV_FILE"] = ""
     return data_dir
 
 

@@ -51,3 +51,13 @@ def test_the_check_catches_the_user_defaults(monkeypatch: pytest.MonkeyPatch, tm
         "broker_controller_port",
         "metrics_port",
     ]
+
+
+def test_a_dotenv_file_in_the_working_directory_is_not_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("STANCEWATCH_SLACK_WEBHOOK_URL=https://hooks.example/real\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().slack_webhook_url is None
+    monkeypatch.delenv("STANCEWATCH_ENV_FILE")  # outside a test session the file is read
+    assert load_settings().slack_webhook_url is not None
