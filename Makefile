@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 	@command -v mvn >/dev/null || { echo "stancewatch: Maven is required (apt-get install maven)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "stancewatch: installing into $(VENV): about 6 GB on disk, mostly torch with its CUDA libraries (see README)"
+	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP) base ## create .venv, install stancewatch with its dev tools, fetch the model base (idempotent)

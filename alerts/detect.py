@@ -26,10 +26,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from core.baseline import Position
-from core.messages import Alert, Evidence, StanceObservation
+from core.messages import Alert, Evidence, StanceObservation, source_of
 
 SIDES = ("support", "oppose")
 MAX_CANDIDATES = 50  # per pair, newest kept: bounds the stored state during a flood of one story
@@ -68,14 +67,6 @@ class PairState:
     candidates: tuple[Candidate, ...] = ()
     sequence: int = 0  # alerts fired for this pair, part of the stable alert id
     last_seen: datetime | None = field(default=None, compare=False)
-
-
-def source_of(obs: StanceObservation) -> str:
-    """The independent-source key: the declared domain, else the URL's host, else the article id."""
-    if obs.source:
-        return obs.source.lower().removeprefix("www.")
-    host = urlsplit(obs.url).hostname or ""
-    return host.lower().removeprefix("www.") or f"article:{obs.article_id}"
 
 
 def kind_of(baseline: str | None, previous: str | None, new: str) -> str | None:
@@ -145,7 +136,8 @@ def step(
         return replace(state, candidates=kept, last_seen=last_seen), None
     cand = Candidate(
         stance=obs.stance,
-        source=source_of(obs),
+        # the independent-source key; an article without a domain is a source of its own
+        source=source_of(obs.url, obs.source) or f"article:{obs.article_id}",
         published=now,
         confidence=obs.confidence,
         sentence=obs.evidence,

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.files import FileError, read_yaml_mapping
 from core.messages import COUNTRIES, BaselineStance, UtcDatetime
 
 
@@ -73,13 +74,9 @@ def save(baseline: Baseline, path: Path) -> None:
 def load(path: Path, topics: set[str] | None = None) -> Baseline:
     """Read and validate a baseline file; unknown countries (and topics, when given) are errors."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: no such baseline file") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise BaselineError(f"{path}: cannot read baseline: {str(exc).splitlines()[0]}") from None
-    if not isinstance(raw, dict):
-        raise BaselineError(f"{path}: expected a mapping with a 'positions' list")
+        raw = read_yaml_mapping(path, "baseline file")
+    except FileError as exc:
+        raise BaselineError(str(exc)) from None
     try:
         baseline = Baseline.model_validate(raw)
     except ValidationError as exc:

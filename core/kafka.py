@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -251,7 +252,30 @@ class Consumer:
         config.update(overrides)
         self.group_id = group_id
         self._consumer = KafkaConsumer(**config)
+        self._await_partitions(topics, settings.kafka_request_timeout_ms / 1000)
         self._consumer.subscribe(list(topics))
+
+    def _await_partitions(self, topics: Sequence[str], timeout: float) -> None:
+        """Wait until the cluster's metadata lists partitions for every topic before subscribing.
+
+        A topic created a moment ago has none yet; a group that joins then gets an empty assignment and
+        kafka-python warns "No partition metadata for topic ...". A topic still without partitions after
+        ``timeout`` seconds is reported once and subscribed anyway (a later rebalance assigns it).
+        """
+        deadline = time.monotonic() + timeout
+        missing = list(topics)
+        while True:
+            try:
+                missing = [t for t in missing if not self._consumer.partitions_for_topic(t)]
+            except KafkaError as exc:  # the metadata request itself failed: subscribing will retry
+                log.warning("no topic metadata from the broker yet (%s); subscribing anyway", exc)
+                return
+            if not missing or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        if missing:
+            log.warning("topic(s) %s have no partitions after %.0fs; subscribing anyway",
+                        ", ".join(missing), timeout)  # fmt: skip
 
     def poll_batch(self, max_records: int, timeout_ms: int) -> list[Record]:
         """Return up to ``max_records`` records, waiting at most ``timeout_ms`` for the first."""

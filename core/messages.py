@@ -12,6 +12,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -51,6 +52,13 @@ class Message(BaseModel):
 def article_id(canonical: str) -> str:
     """Stable id of an article: a short SHA-256 of its canonical URL or GUID."""
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def source_of(url: str, declared: str = "") -> str:
+    """The independent-source key of an article (``StanceObservation.source``): the ``declared`` domain,
+    else the URL's host; lower case, without a leading ``www.``; "" when there is neither."""
+    host = declared.strip() or urlsplit(url).hostname or ""
+    return host.lower().removeprefix("www.")
 
 
 class Article(Message):

@@ -1,8 +1,13 @@
-"""Retry policy as a value: how many attempts, how the delay grows, and which failures are transient."""
+"""Retry policy as a value: how many attempts, how the delay grows, which failures are transient, and
+how long a server asked to wait (Retry-After). Shared by ingest (feed polls) and alerts (notifiers)."""
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 
 @dataclass(frozen=True)
@@ -33,3 +38,30 @@ class RetryPolicy:
 def is_transient_status(status: int) -> bool:
     """HTTP statuses worth retrying: 408, 425, 429 and every 5xx."""
     return status in (408, 425, 429) or 500 <= status <= 599
+
+
+def http_date(value: str) -> datetime | None:
+    """An HTTP-date header value (RFC 9110) as an aware UTC datetime; None when it is not one."""
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delay-seconds, or an HTTP-date relative to ``now``
+    (epoch seconds; default: the clock). Never negative; None when the header is absent or malformed."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        when = http_date(text)
+        if when is None:
+            return None
+        return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return max(0.0, seconds) if math.isfinite(seconds) else None

@@ -8,6 +8,7 @@ explicitly. Secrets are ``SecretStr`` and never printed.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # True (or `stancewatch --verbose`): libraries (APScheduler, kafka-python) log at LOG_LEVEL too.
+    verbose: bool = False
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9308, ge=0, le=65535)
 
@@ -154,9 +157,14 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read and validate the settings once; raise SettingsError with one line per first problem."""
+    """Read and validate the settings once; raise SettingsError with one line per first problem.
+
+    The dotenv file is STANCEWATCH_ENV_FILE (default ``.env`` in the working directory; empty: none, as
+    the test suite sets it so that a developer's channels and cluster never reach a test).
+    """
+    env_file = os.environ.get(f"{ENV_PREFIX}ENV_FILE", ".env")
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_env_file=env_file or None, **overrides)  # type: ignore[arg-type, call-arg]
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"]) or "settings"

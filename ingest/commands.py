@@ -2,17 +2,20 @@
 
 ``stancewatch ingest`` runs the scheduler until SIGTERM/SIGINT; ``ingest --once`` polls each feed once
 and exits (non-zero, after one line, when the broker is unreachable); ``feed-check`` parses feeds and
-prints one line each without publishing anything.
+prints one line each without publishing anything. A local broker that ``ingest`` started itself is
+stopped when it exits (as ``stancewatch run`` does) unless ``--keep-broker``; then its last line says
+that the broker keeps running and how to stop it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from prometheus_client import CollectorRegistry
@@ -28,6 +31,9 @@ from ingest.poller import Poller, PollOutcome
 from ingest.publish import LazyPublisher
 from ingest.service import IngestService, run_once
 from ingest.state import State
+
+if TYPE_CHECKING:
+    from core.broker import LocalBroker
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +51,16 @@ def feeds_or_fail(path: Path) -> tuple[Feed, ...]:
         raise typer.Exit(2) from None
 
 
-def broker_address(settings: Settings) -> str:
-    """The bootstrap address, starting the project's local broker when no cluster is configured; topics
-    are created when missing. Raises IngestStartError (one line) when the broker cannot be reached."""
+def broker_address(settings: Settings, exit_with_pid: int | None = None) -> str:
+    """The bootstrap address, starting the project's local broker when no cluster is configured (a broker
+    started here stops once ``exit_with_pid`` is gone, when given); topics are created when missing.
+    Raises IngestStartError (one line) when the broker cannot be reached."""
     bootstrap = bootstrap_of(settings)
     try:
         if settings.uses_local_broker:
             from core.broker import LocalBroker
 
-            bootstrap = LocalBroker(settings).ensure_running()
+            bootstrap = LocalBroker(settings).ensure_running(exit_with_pid=exit_with_pid)
         # One quiet probe first: kafka-python logs every refused connection while it retries, and the
         # operator should read one line, ours.
         kafka_log = logging.getLogger("kafka")
@@ -151,6 +158,31 @@ def ingest_forever(
         pipeline.close()
 
 
+def ingest_until_done(settings: Settings, feeds: tuple[Feed, ...], bootstrap: str, once: bool) -> int:
+    """``--once``: one pass (see ``ingest_once``); else serve /metrics and poll until SIGTERM/SIGINT."""
+    registry = new_registry()
+    if once:
+        return ingest_once(settings, feeds, bootstrap, registry)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        served = serve(registry, settings.metrics_host, settings.metrics_port)
+    except OSError as exc:
+        typer.echo(
+            f"stancewatch ingest: cannot serve metrics on {settings.metrics_host}:"
+            f"{settings.metrics_port}: {exc.strerror or exc} (set STANCEWATCH_METRICS_PORT)",
+            err=True,
+        )
+        return 1
+    try:
+        ingest_forever(settings, feeds, bootstrap, registry, stop)
+    finally:
+        if served is not None:
+            served[0].shutdown()
+    return 0
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the stancewatch CLI."""
 
@@ -161,35 +193,25 @@ def register(app: typer.Typer) -> None:
         feeds: Annotated[
             Path | None, typer.Option("--feeds", help="Feed list YAML (default: STANCEWATCH_FEEDS_FILE).")
         ] = None,
+        keep_broker: Annotated[
+            bool, typer.Option("--keep-broker", help="Leave a local broker started by ingest running.")
+        ] = False,
     ) -> None:
         """Poll the feeds and publish new articles to the articles topic (until stopped, or --once)."""
         settings = from_context(ctx)
         feed_list = feeds_or_fail(feeds or settings.feeds_file)
+        started = local_broker_to_start(settings)
         try:
-            bootstrap = broker_address(settings)
+            bootstrap = broker_address(settings, exit_with_pid=None if keep_broker else os.getpid())
         except IngestStartError as exc:
             typer.echo(f"stancewatch ingest: {exc}", err=True)
             raise typer.Exit(1) from None
-        registry = new_registry()
-        if once:
-            raise typer.Exit(ingest_once(settings, feed_list, bootstrap, registry))
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
         try:
-            served = serve(registry, settings.metrics_host, settings.metrics_port)
-        except OSError as exc:
-            typer.echo(
-                f"stancewatch ingest: cannot serve metrics on {settings.metrics_host}:"
-                f"{settings.metrics_port}: {exc.strerror or exc} (set STANCEWATCH_METRICS_PORT)",
-                err=True,
-            )
-            raise typer.Exit(1) from None
-        try:
-            ingest_forever(settings, feed_list, bootstrap, registry, stop)
+            code = ingest_until_done(settings, feed_list, bootstrap, once)
         finally:
-            if served is not None:
-                served[0].shutdown()
+            if started is not None:
+                say_what_became_of(started, bootstrap, keep_broker)
+        raise typer.Exit(code)
 
     @app.command("feed-check")
     def feed_check_command(
@@ -204,6 +226,27 @@ def register(app: typer.Typer) -> None:
                 typer.echo(check_one(fetcher, target))
         finally:
             fetcher.close()
+
+
+def local_broker_to_start(settings: Settings) -> LocalBroker | None:
+    """The project's local broker when this command is about to start it, else None (a cluster is
+    configured, or somebody else's broker already runs: that one is left alone)."""
+    if not settings.uses_local_broker:
+        return None
+    from core.broker import LocalBroker
+
+    broker = LocalBroker(settings)
+    return None if broker.status().running else broker
+
+
+def say_what_became_of(broker: LocalBroker, bootstrap: str, keep: bool) -> None:
+    """Stop the local broker this command started, or say (last line) that it keeps running."""
+    if keep:
+        typer.echo(f"stancewatch ingest: the local broker on {bootstrap} keeps running; "
+                   "stop it with `stancewatch broker stop`", err=True)  # fmt: skip
+        return
+    broker.stop()
+    typer.echo(f"stancewatch ingest: stopped the local broker on {bootstrap} that it had started", err=True)
 
 
 def check_one(fetcher: Fetcher, target: str) -> str:

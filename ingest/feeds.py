@@ -8,6 +8,7 @@ resolved against the feed file's folder), so the stage also works offline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import yaml
 from ingest.urls import normalize_url
 
 ALLOWED_KEYS = frozenset({"name", "url", "interval", "tags"})
+_SCHEME_WITHOUT_COLON = re.compile(r"(https?|file)//", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ def feed_url(raw: str, base_dir: Path | None = None) -> str:
         raise ValueError("empty url")
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
+    missing_colon = _SCHEME_WITHOUT_COLON.match(text)
+    if not scheme and missing_colon:  # "https//host/feed" would otherwise be read as a local path
+        said = missing_colon.group(1)
+        raise ValueError(f"url {text!r} lacks the ':' after {said!r} (write {said}://...)")
     if scheme in ("http", "https"):
         if not parts.hostname:
             raise ValueError(f"url {text!r} has no host")
@@ -70,8 +76,12 @@ def feed_url(raw: str, base_dir: Path | None = None) -> str:
     if not path.is_absolute():
         path = (base_dir or Path.cwd()) / path
     path = path.resolve()
-    if not path.is_file():
+    if path.is_dir():
+        raise ValueError(f"local feed file {str(path)!r} is a directory; name a feed file in it")
+    if not path.exists():
         raise ValueError(f"local feed file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ValueError(f"local feed file {str(path)!r} is not a regular file")
     return path.as_uri()
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from core.messages import Article, article_id
+from core.retry import parse_retry_after
 from core.settings import Settings
 from ingest.dedup import Keys, keys_for, select_new
 from ingest.feeds import Feed
@@ -23,7 +24,7 @@ from ingest.fetch import Fetcher, FetchResult
 from ingest.metrics import IngestMetrics
 from ingest.parse import Entry, ParsedFeed, parse_feed
 from ingest.politeness import HostGate
-from ingest.schedule import Bounds, cache_lifetime, error_delay, parse_retry_after, success_delay
+from ingest.schedule import Bounds, cache_lifetime, error_delay, success_delay
 from ingest.state import FeedState, State
 from ingest.urls import clean_url, host_of
 
@@ -198,7 +199,7 @@ class Poller:
         failures = fs.failures + 1
         retry_after = None
         if res.kind == "throttled":
-            retry_after = parse_retry_after(res.headers.get("retry-after"), datetime.fromtimestamp(now, UTC))
+            retry_after = parse_retry_after(res.headers.get("retry-after"), now)
         delay = error_delay(self.bounds, feed.interval, failures, retry_after)
         self.state.commit_poll(replace(fs, failures=failures, last_error=error, next_poll=now + delay))
         self.metrics.failures.labels(feed.name).set(failures)
@@ -208,5 +209,6 @@ class Poller:
                 feed.name, failures, error, delay,
             )  # fmt: skip
         else:
-            log.info("feed %s: poll failed (%s); retry in %.0fs", feed.name, error, delay)
+            # The service's round line counts it; the detail is for --verbose / DEBUG.
+            log.debug("feed %s: poll failed (%s); retry in %.0fs", feed.name, error, delay)
         return PollOutcome(feed.name, kind, entries=entries, error=error, next_delay=delay)

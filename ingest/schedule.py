@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
+
+from core.retry import http_date
 
 _MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-maxage|max-age)\s*=\s*\"?(\d+)", re.IGNORECASE)
 
@@ -33,27 +34,6 @@ class Bounds:
         return max(self.minimum, min(self.maximum, seconds))
 
 
-def _http_date(value: str) -> datetime | None:
-    try:
-        parsed = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed is None:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None when absent/bad."""
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    when = _http_date(text)
-    return None if when is None else max(0.0, (when - now).total_seconds())
-
-
 def cache_lifetime(headers: Mapping[str, str], now: datetime) -> float | None:
     """Freshness lifetime in seconds from Cache-Control max-age, else Expires (relative to Date)."""
     control = headers.get("cache-control", "")
@@ -62,10 +42,10 @@ def cache_lifetime(headers: Mapping[str, str], now: datetime) -> float | None:
         return float(match.group(1))
     expires = headers.get("expires")
     if expires:
-        when = _http_date(expires)
+        when = http_date(expires)
         if when is None:
             return 0.0  # an invalid Expires means "already expired" (RFC 9111)
-        base = _http_date(headers.get("date", "")) or now
+        base = http_date(headers.get("date", "")) or now
         return max(0.0, (when - base).total_seconds())
     return None
 

@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ingest.feeds import Feed
 from ingest.poller import Poller, PollOutcome
+from ingest.rounds import PollRounds
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ class IngestService:
             timezone=UTC,
         )
         self.outcomes: list[PollOutcome] = []  # the latest outcomes, for tests and status (bounded)
+        # One log line per round over the feeds (a WARNING when every poll failed), not one per poll.
+        self.rounds = PollRounds((f.name for f in self.feeds), max_seconds=settings.poll_interval)
+        self._rounds_lock = threading.Lock()
         # Polls in progress, counted here because APScheduler's shutdown(wait=True) waits for them while
         # holding the job-store lock that their rescheduling needs: a deadlock. stop() shuts the scheduler
         # down without waiting, then waits on this.
@@ -72,6 +76,7 @@ class IngestService:
             if fs.gone:
                 log.warning("feed %s: answered 410 Gone earlier; not polled (fix or remove it)", feed.name)
                 self.poller.metrics.gone.labels(feed.name).set(1)
+                self.rounds.feeds.discard(feed.name)
                 continue
             # Spread the first polls over a few seconds so start-up does not burst every host at once.
             first = max(now + (i % 50) * 0.05, fs.next_poll or 0.0)
@@ -108,6 +113,7 @@ class IngestService:
             outcome = self.poller.poll(feed)
             self.outcomes.append(outcome)
             del self.outcomes[:-1000]
+            self._report(outcome)
             if outcome.next_delay is None:
                 self.scheduler.remove_job(feed.name)
             else:
@@ -118,6 +124,12 @@ class IngestService:
             with self._polls:
                 self._in_progress -= 1
                 self._polls.notify_all()
+
+    def _report(self, outcome: PollOutcome) -> None:
+        with self._rounds_lock:
+            summary = self.rounds.add(outcome, time.monotonic())
+        if summary is not None:
+            log.log(logging.WARNING if summary.all_failed else logging.INFO, "ingest: %s", summary.line())
 
     def next_run(self, feed_name: str) -> datetime | None:
         job = self.scheduler.get_job(feed_name)

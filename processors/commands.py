@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 
 from core import baseline as baseline_file
+from core.files import cannot_read
 from core.settings import Settings, from_context
 from processors import baseline_build, model_commands
 from processors.batch import BatchCounts, classify_lines
@@ -67,7 +68,7 @@ def _open_in(path: str) -> Iterator[TextIO]:
     try:
         handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError as exc:
-        typer.echo(f"stancewatch: cannot read {path}: {exc.strerror}", err=True)
+        typer.echo(f"stancewatch: {cannot_read(path, exc)}", err=True)
         raise typer.Exit(2) from None
     with handle:
         yield handle
@@ -92,12 +93,13 @@ def classify(
     A line that cannot be read gets {"id", "line", "error"} in its place and is counted on stderr.
     """
     settings = from_context(ctx)
-    classifier = build_classifier(settings)
     counts = BatchCounts()
-    with _open_in(source) as lines, _open_out(output) as out:
-        for row in classify_lines(lines, classifier, settings.classify_batch_articles, counts):
-            out.write(row + "\n")
-            out.flush()
+    with _open_in(source) as lines:  # an unreadable input is said before the model loads
+        classifier = build_classifier(settings)
+        with _open_out(output) as out:
+            for row in classify_lines(lines, classifier, settings.classify_batch_articles, counts):
+                out.write(row + "\n")
+                out.flush()
     typer.echo(
         f"classified {counts.documents} documents, {counts.stances} stances, "
         f"{counts.bad_lines} bad lines (model {classifier.version})",

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.files import cannot_read
+
 SIDES = ("support", "oppose")
 CONFUSION_LABELS = ("support", "oppose", "neutral", "none")
 
@@ -144,7 +146,7 @@ def _jsonl(path: Path) -> Iterable[tuple[int, dict[str, object]]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise EvaluationError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise EvaluationError(cannot_read(path, exc)) from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue

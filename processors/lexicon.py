@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core.files import FileError, read_yaml_mapping
 from processors.names import (
     BARE_NAME,
     COMPASS_ALIAS,
@@ -241,14 +240,9 @@ class Lexicon:
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LexiconError(f"{path}: no such file") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise LexiconError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise LexiconError(f"{path}: expected a mapping at the top level")
-    return data
+        return read_yaml_mapping(path)
+    except FileError as exc:
+        raise LexiconError(str(exc)) from None
 
 
 def _strings(path: Path, where: str, value: Any) -> tuple[str, ...]:

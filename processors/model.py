@@ -44,6 +44,7 @@ from processors.head import (
 from processors.training.hypotheses import TopicPhrases, hypothesis, load_topic_phrases, premise
 
 hf_logging.set_verbosity_error()
+hf_logging.disable_progress_bar()  # a "Loading weights" bar per start is chatter in a stage's log
 
 DEFAULT_VERSION = "minilm-nli-v14"
 MODELS_DIR = Path(__file__).resolve().parent / "models"

@@ -24,10 +24,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from core.kafka import PublishError, Record
-from core.messages import Article, MessageError, StanceObservation, decode
+from core.messages import Article, MessageError, StanceObservation, decode, source_of
 from core.retry import RetryPolicy
 from processors.metrics import ProcessorMetrics
 from processors.pipeline import ArticleStances, Classifier, Document
@@ -49,12 +48,6 @@ class PublisherLike(Protocol):
 
 class DeadLettersLike(Protocol):
     def send(self, record: Record, error: str) -> None: ...
-
-
-def source_of(url: str) -> str:
-    """The article's domain without a leading www (for corroboration across sources)."""
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.")
 
 
 def observations(article: Article, result: ArticleStances, model_version: str) -> list[StanceObservation]:

@@ -7,6 +7,7 @@ the only place that imports more than one stage.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -27,10 +28,16 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Show the libraries' log lines too (STANCEWATCH_VERBOSE)."),
+    ] = False,
+) -> None:
     """Load and validate settings once; every command finds them in ``ctx.obj``."""
-    settings = load_settings()
-    configure(settings.log_level)
+    settings = load_settings(verbose=True) if verbose else load_settings()
+    configure(settings.log_level, settings.verbose)
     ctx.obj = settings
 
 

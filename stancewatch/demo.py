@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -86,6 +86,12 @@ def alert_lines(alert: Alert) -> Text:
     return head
 
 
+def demo_console(**options: Any) -> Console:
+    """The demo's console: long lines are left to the terminal (or the file) to wrap, never cut into
+    lines at 80 columns mid-phrase; ``options`` go to rich's Console (tests pass a file and a width)."""
+    return Console(soft_wrap=True, **options)
+
+
 def status_line(counts: Counts, phase: str, started: float, stages: dict[str, StageProcess]) -> Text:
     running = " ".join(
         f"{name}:{'up' if proc.exit_code() is None else f'exit {proc.exit_code()}'}"
@@ -133,8 +139,6 @@ class Demo:
             ok = self._run()
             return 0 if ok else 1
         except DemoError as exc:
-            if not self.console.is_terminal:
-                self.console.line()  # the live line of a non-terminal run ends without a newline
             self.console.print(f"[red]stancewatch demo: {escape(str(exc))}[/red]")
             return 1
         except KeyboardInterrupt:
@@ -167,6 +171,7 @@ class Demo:
                 "alerts_console": "false",
                 "poll_jitter": 0,
                 "metrics_host": "127.0.0.1",
+                "verbose": self.settings.verbose,
                 **group_overrides(self.prefix),
             }
             self._describe(server.base_url, files)
@@ -205,7 +210,9 @@ class Demo:
     def _describe(self, base_url: str, files: list[Path]) -> None:
         self.console.print(f"sample feeds: {base_url}/ ({', '.join(p.name for p in files)})")
         self.console.print(f"topics: {self.prefix}articles -> {self.prefix}stances -> {self.prefix}alerts")
-        self.console.print(f"work dir (logs, state, baseline.yaml, alerts.jsonl): {self.workdir}")
+        # Named only when it outlives the demo (--keep); a failed run names it at the end, where it is kept.
+        if self.options.keep:
+            self.console.print(f"work dir (logs, state, baseline.yaml, alerts.jsonl; kept): {self.workdir}")
 
     def _watch(self, settings: Settings, bootstrap: str, common: dict[str, object]) -> bool:
         topics = Topics(self.prefix)
@@ -221,7 +228,10 @@ class Demo:
         baseline = self._stage("baseline", baseline_args, common).start()
         phase = "building baseline"
         try:
-            with Live(console=self.console, refresh_per_second=4, transient=False) as live:
+            # A terminal gets a live status line; a file or pipe gets it once, whole, at the end (rich
+            # would crop its last frame at the console width).
+            live_line = self.console.is_terminal
+            with Live(console=self.console, refresh_per_second=4, transient=not live_line) as live:
                 while time.monotonic() < deadline:
                     if phase.startswith("building") and baseline.exit_code() is not None:
                         if baseline.exit_code() != 0:
@@ -239,8 +249,8 @@ class Demo:
                         break
                     live.update(status_line(self.counts, phase, started, self.stages))
                 live.update(status_line(self.counts, "done", started, self.stages))
-            if not self.console.is_terminal:
-                self.console.line()  # the live line of a non-terminal run ends without a newline
+            if not live_line:
+                self.console.print(status_line(self.counts, "done", started, self.stages))
         finally:
             watcher.close()
         elapsed = time.monotonic() - started
@@ -362,4 +372,4 @@ def register(app: typer.Typer) -> None:
             keep=keep,
             hold=hold,
         )
-        raise typer.Exit(Demo(settings, options, Console()).run())
+        raise typer.Exit(Demo(settings, options, demo_console()).run())

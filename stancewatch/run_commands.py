@@ -63,6 +63,8 @@ def pipeline_stages(
         port = settings.metrics_port + i if settings.metrics_port else 0
         extra = ("--feeds", str(feeds)) if feeds is not None and command == "ingest" else ()
         env = {"STANCEWATCH_KAFKA_BOOTSTRAP": bootstrap, "STANCEWATCH_METRICS_PORT": str(port)}
+        if settings.verbose:  # `stancewatch --verbose run`: the stages are verbose too
+            env["STANCEWATCH_VERBOSE"] = "true"
         stages.append(Stage(name, (python, "-m", "stancewatch", command, *extra), env, port))
     return stages
 

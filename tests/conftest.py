@@ -1,15 +1,22 @@
-"""Shared fixtures.
+"""Shared fixtures, and the session's isolation from the user's own stancewatch.
+
+Before any test runs, ``pytest_configure`` gives the session a temporary data directory and free broker
+ports in the environment (``tests/isolation.py``), so neither the tests nor the processes they spawn use
+the user's data dir (~/.local/share/stancewatch), the default ports or a broker already running there;
+the session stops with one line when the settings still point at any of them. The directory is removed
+when the session ends.
 
 ``kafka_bootstrap`` gives a real broker: the cluster named by STANCEWATCH_KAFKA_BOOTSTRAP when set, else
-the project's own local broker (started by ``core.broker``; a broker this test session started stops by
-itself when pytest exits, one that was already running is left alone). ``make_settings`` builds isolated
-settings: a private data directory and a unique topic prefix per test, so tests never see each other's
-messages; the topics under those prefixes are deleted when the session ends.
+the project's own local broker on the session's ports, started for the session and stopped when it ends.
+``make_settings`` builds isolated settings: a private data directory and a unique topic prefix per test,
+so tests never see each other's messages; on an external cluster the topics under those prefixes are
+deleted when the session ends.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -18,9 +25,23 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings, load_settings
+from tests.isolation import isolate, isolation_problems
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 _TEST_PREFIXES: set[str] = set()  # topic prefixes handed out by make_settings in this session
+_SESSION_DIRS: list[Path] = []  # the session's temporary data dir, removed at the end
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _SESSION_DIRS.append(isolate(os.environ))
+    problems = isolation_problems(load_settings())
+    if problems:
+        raise pytest.UsageError(f"the test session is not isolated: {'; '.join(problems)}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for path in _SESSION_DIRS:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -37,12 +58,18 @@ def kafka_bootstrap() -> Iterator[str]:
 
     settings = load_settings()
     external = os.environ.get("STANCEWATCH_KAFKA_BOOTSTRAP", "").strip()
-    bootstrap = external or LocalBroker(settings).ensure_running(exit_with_pid=os.getpid())
-    yield bootstrap
-    # Tests' private topics would pile up on a long-lived broker; prefixes other runs use are untouched.
+    if not external:
+        # The session's own broker on the session's ports, in its data dir: stopped (and the data dir
+        # removed) when the session ends; its watcher stops it should pytest be killed before that.
+        local = LocalBroker(settings)
+        yield local.ensure_running(exit_with_pid=os.getpid())
+        local.stop()
+        return
+    yield external
+    # Tests' private topics would pile up on a long-lived cluster; prefixes other runs use are untouched.
     # A failed clean-up is reported, not a test failure: every test already ran.
     try:
-        drop_topics_with_prefixes(settings, _TEST_PREFIXES, bootstrap)
+        drop_topics_with_prefixes(settings, _TEST_PREFIXES, external)
     except Exception as exc:  # kafka-python raises several unrelated error types
         warnings.warn(f"could not delete the test topics: {exc}", stacklevel=1)
 

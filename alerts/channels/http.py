@@ -6,36 +6,18 @@ message or a log line: httpx's own request logging is turned down to WARNING her
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
-import time
 from typing import Any
 
 import httpx
 
 from alerts.channels import OK, Outcome
-from core.retry import is_transient_status
+from core.retry import is_transient_status, parse_retry_after
 
 # httpx logs every request URL at INFO; webhook URLs are secrets.
 for _name in ("httpx", "httpcore"):
     logging.getLogger(_name).setLevel(logging.WARNING)
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent/bad."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class Poster:

@@ -16,6 +16,7 @@ from core import baseline as core_baseline
 from core.baseline import BaselineError
 from core.kafka import Publisher, Topics, ensure_topics
 from core.settings import REPO_ROOT
+from tests.isolation import SESSION_VARIABLES
 
 from .helpers import baseline, obs
 from .servers import http_receiver, smtp_server
@@ -35,8 +36,8 @@ def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subproces
 
 
 def clean_env(tmp_path: Path) -> dict[str, str]:
-    """No channel from the developer's environment leaks into the test."""
-    env = {k: "" for k in os.environ if k.startswith("STANCEWATCH_")}
+    """No channel from the developer's environment leaks into the test (the session's isolation stays)."""
+    env = {k: "" for k in os.environ if k.startswith("STANCEWATCH_") and k not in SESSION_VARIABLES}
     env.update({"STANCEWATCH_DATA_DIR": str(tmp_path / "data"), "STANCEWATCH_ALERTS_CONSOLE": "false"})
     return env
 

@@ -1,4 +1,4 @@
-"""Pure pieces: routing, escaping, digest planning, Retry-After parsing, store round trips."""
+"""Pure pieces: routing, escaping, digest planning, store round trips."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from alerts import digest, escape, route
 from alerts.channels import redact
-from alerts.channels.http import parse_retry_after
 from alerts.detect import DetectConfig
 from alerts.outbox import Row
 from alerts.service import fold
@@ -58,12 +57,6 @@ def test_escapes() -> None:
 def test_redact_hides_the_url_and_its_path() -> None:
     secret = "https://hooks.example/services/T/B/tok3n"
     assert "tok3n" not in redact(f"POST {secret} and /services/T/B/tok3n failed", [secret])
-
-
-def test_retry_after_forms() -> None:
-    assert parse_retry_after("3") == 3.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10.0)
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
 
 
 def _row(i: int, created: float, attempts: int = 0, next_at: float | None = None) -> Row:

@@ -76,7 +76,7 @@ def test_reviewer_may_mark_mixed_and_drop_fields(tmp_path: Path) -> None:
         ),
         ("positions: [{country: RU, topic: sanctions, stance: oppose, colour: red}]", "positions.0.colour"),
         ("- just\n- a list\n", "expected a mapping"),
-        ("positions: [unclosed", "cannot read baseline"),
+        ("positions: [unclosed", "not valid YAML at line 1"),
     ],
 )
 def test_bad_files_are_one_line_naming_file_and_entry(tmp_path: Path, text: str, problem: str) -> None:

@@ -4,6 +4,7 @@ that resume where they committed, dead letters for poison messages, and PublishE
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -95,6 +96,29 @@ def test_ensure_topics_creates_all_with_configured_partitions(
     for name in topics.all():
         assert len(described[name]["partitions"]) == 3, name
         assert all(p["replica_nodes"] == [1] for p in described[name]["partitions"])
+
+
+@pytest.mark.integration
+def test_a_consumer_of_topics_created_a_moment_ago_gets_their_partitions_at_once(
+    kafka_bootstrap: str, make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    """No "No partition metadata for topic ..." and no empty first assignment right after creation (a race
+    with the broker's metadata: without the wait it showed up in most of a few tries)."""
+    caplog.set_level(logging.WARNING, logger="kafka")
+    for _ in range(3):
+        settings = make_settings(kafka_bootstrap=kafka_bootstrap, topic_partitions=3)
+        articles_topic = Topics(settings.topic_prefix).articles
+        ensure_topics(settings)
+        consumer = Consumer(settings, f"{settings.topic_prefix}g", [articles_topic])
+        try:
+            deadline = time.monotonic() + 30
+            while not consumer.lag() and time.monotonic() < deadline:  # lag() lists the assigned partitions
+                consumer.poll_batch(10, 200)
+            assigned = set(consumer.lag())
+        finally:
+            consumer.close()
+        assert assigned == {(articles_topic, p) for p in range(3)}
+    assert [r.getMessage() for r in caplog.records if "No partition metadata" in r.getMessage()] == []
 
 
 @pytest.mark.integration

@@ -17,6 +17,7 @@ from core.messages import (
     StanceObservation,
     article_id,
     decode,
+    source_of,
 )
 
 WHEN = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -150,3 +151,12 @@ def test_missing_schema_version_is_unknown() -> None:
 def test_article_text_prefers_content() -> None:
     assert an_article().text == "Longer body text. Second sentence."
     assert an_article(content="").text == "A short summary."
+
+
+def test_source_of_is_the_domain_the_article_declares_or_comes_from() -> None:
+    # one key for the classifier (which sets StanceObservation.source) and the alert stage (which counts
+    # independent sources): lower case, no leading www
+    assert source_of("https://www.Reuters.com/world/x") == "reuters.com"
+    assert source_of("https://apnews.com/a", declared="WWW.AP.org") == "ap.org"
+    assert source_of("not a url") == ""
+    assert source_of("", declared=" ") == ""

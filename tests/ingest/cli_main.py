@@ -18,7 +18,7 @@ app = typer.Typer()
 @app.callback()
 def _root(ctx: typer.Context) -> None:
     settings = load_settings()
-    configure(settings.log_level)
+    configure(settings.log_level, settings.verbose)
     ctx.obj = settings
 
 

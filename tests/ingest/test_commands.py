@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import ingest.commands
 from core.settings import Settings
 from tests.ingest.server import RSS_HEADERS, items, rss, serve
+from tests.isolation import free_port
 
 
 def make_app(settings: Settings) -> typer.Typer:
@@ -87,3 +88,38 @@ def test_once_with_unreachable_broker_exits_non_zero_in_one_line(
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "broker at 127.0.0.1:1 unreachable" in lines[0]
+
+
+@pytest.mark.integration
+def test_once_stops_the_local_broker_it_started_or_says_that_it_keeps_running(
+    runner: CliRunner, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    from core.broker import LocalBroker
+
+    feeds = tmp_path / "feeds.yaml"
+    (tmp_path / "f.xml").write_bytes(rss(items(2)))
+    feeds.write_text("feeds:\n  - {name: local, url: f.xml}\n")
+    settings = make_settings(broker_port=free_port(), broker_controller_port=free_port())
+    address = f"{settings.broker_host}:{settings.broker_port}"
+    broker = LocalBroker(settings)
+    app = make_app(settings)
+    try:
+        once = runner.invoke(app, ["ingest", "--once", "--feeds", str(feeds)])
+        assert once.exit_code == 0, once.output
+        assert once.stderr.strip().splitlines()[-1] == (
+            f"stancewatch ingest: stopped the local broker on {address} that it had started"
+        )
+        assert broker.status().running is False
+        kept = runner.invoke(app, ["ingest", "--once", "--keep-broker", "--feeds", str(feeds)])
+        assert kept.exit_code == 0, kept.output
+        assert kept.stderr.strip().splitlines()[-1] == (
+            f"stancewatch ingest: the local broker on {address} keeps running; "
+            "stop it with `stancewatch broker stop`"
+        )
+        assert broker.status().running is True
+        # a broker ingest did not start is neither stopped nor mentioned
+        again = runner.invoke(app, ["ingest", "--once", "--feeds", str(feeds)])
+        assert again.exit_code == 0, again.output
+        assert "broker" not in again.stderr and broker.status().running is True
+    finally:
+        broker.stop()

@@ -17,6 +17,7 @@ import pytest
 from core.settings import REPO_ROOT, Settings
 from tests.ingest.server import RSS_HEADERS, items, rss, serve
 from tests.ingest.test_integration import consume
+from tests.isolation import session_env
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +30,7 @@ def free_port() -> int:
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STANCEWATCH_")}
+    env.update(session_env(os.environ))  # the test session's ports and data dir, never the user's
     env.update(
         STANCEWATCH_DATA_DIR=str(settings.data_dir),
         STANCEWATCH_TOPIC_PREFIX=settings.topic_prefix,

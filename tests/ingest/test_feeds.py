@@ -93,3 +93,22 @@ def test_shipped_feed_list_is_valid() -> None:
     assert len(feeds) >= 15
     assert all(f.url.startswith(("https://", "http://")) for f in feeds)
     assert parse_feed_list({"feeds": [{"name": "x", "url": "https://x.test/"}]})[0].name == "x"
+
+
+def test_a_directory_and_a_scheme_without_colon_each_get_their_own_reason(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    reasons = {}
+    for raw in ("feeds", "https//news.example.test/rss", "HTTP//x.test/", "absent.xml"):
+        with pytest.raises(ValueError) as err:
+            feed_url(raw, tmp_path)
+        reasons[raw] = str(err.value)
+    assert (
+        reasons["feeds"]
+        == f"local feed file {str(tmp_path / 'feeds')!r} is a directory; name a feed file in it"
+    )
+    assert reasons["https//news.example.test/rss"] == (
+        "url 'https//news.example.test/rss' lacks the ':' after 'https' (write https://...)"
+    )
+    assert "lacks the ':' after 'HTTP'" in reasons["HTTP//x.test/"]
+    assert reasons["absent.xml"].endswith("does not exist")
+    assert all("\n" not in r for r in reasons.values())

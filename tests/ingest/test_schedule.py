@@ -1,7 +1,7 @@
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from ingest.schedule import Bounds, cache_lifetime, error_delay, parse_retry_after, success_delay
+from ingest.schedule import Bounds, cache_lifetime, error_delay, success_delay
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 B = Bounds(interval=900, minimum=300, maximum=21600, error_backoff=300)
@@ -34,14 +34,6 @@ def test_cache_lifetime() -> None:
     assert cache_lifetime({}, NOW) is None
     both = {"cache-control": "max-age=10", "expires": http_date(NOW + timedelta(hours=5))}
     assert cache_lifetime(both, NOW) == 10  # max-age wins over Expires
-
-
-def test_retry_after_forms() -> None:
-    assert parse_retry_after("120", NOW) == 120
-    assert parse_retry_after(http_date(NOW + timedelta(minutes=30)), NOW) == 1800
-    assert parse_retry_after(http_date(NOW - timedelta(minutes=30)), NOW) == 0
-    assert parse_retry_after("soon", NOW) is None
-    assert parse_retry_after(None, NOW) is None
 
 
 def test_errors_back_off_linearly_up_to_the_cap() -> None:

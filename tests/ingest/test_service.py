@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+
+import pytest
 
 from core.metrics import new_registry
 from core.settings import Settings
@@ -112,3 +116,32 @@ def test_stop_waits_for_a_poll_in_progress_without_deadlock(make_settings: Calla
     assert len(srv.hits("/slow")) == 1  # and no poll started after stop
     poller.fetcher.close()
     poller.state.close()
+
+
+def test_the_service_logs_one_line_per_round_and_a_warning_when_every_feed_fails(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(poll_interval=600, poll_min_interval=300, poll_jitter=0, host_min_gap=0.0,
+                             http_connect_timeout=2.0)  # fmt: skip
+    with socket.socket() as s:  # a port nobody listens on: every poll fails at once
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    poller = build(settings, ListPublisher())
+    feeds = [Feed(f"down{i}", f"http://127.0.0.1:{closed}/{i}") for i in range(3)]
+    service = IngestService(poller, feeds)
+    caplog.set_level(logging.DEBUG)
+    service.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not [r for r in caplog.records if r.name == "ingest.service" and "failed" in r.getMessage()]:
+            assert time.monotonic() < deadline, "no round line"
+            time.sleep(0.05)
+    finally:
+        service.stop()
+        poller.fetcher.close()
+        poller.state.close()
+    rounds = [r for r in caplog.records if r.name == "ingest.service" and "failed" in r.getMessage()]
+    assert len(rounds) == 1 and rounds[0].levelno == logging.WARNING
+    assert rounds[0].getMessage().startswith("ingest: 3 feeds: all 3 failed (last: down")
+    # the per-poll lines are DEBUG, not INFO
+    assert not [r for r in caplog.records if r.name == "ingest.poller" and r.levelno == logging.INFO]

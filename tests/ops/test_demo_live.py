@@ -28,7 +28,7 @@ cli.main()
 
 def test_demo_shows_an_alert_from_real_classification(kafka_bootstrap: str, shared_dir) -> None:
     article = shared_dir / "seed" / "baseline-article.txt"
-    env = {**os.environ, "STANCEWATCH_KAFKA_BOOTSTRAP": kafka_bootstrap, "COLUMNS": "200"}
+    env = {**os.environ, "STANCEWATCH_KAFKA_BOOTSTRAP": kafka_bootstrap, "COLUMNS": "80"}
     result = subprocess.run(
         [sys.executable, "-c", RUNNER, "demo", "--timeout", "900", "--linger", "5",
          "--baseline-article", str(article)],
@@ -50,3 +50,8 @@ def test_demo_shows_an_alert_from_real_classification(kafka_bootstrap: str, shar
         r"^board: http://127\.0\.0\.1:\d+/ \(\d+ observation\(s\), (\d+) alert\(s\)\)$", out, re.M
     )
     assert held and int(held.group(1)) == len(alerts), out[-2000:]
+    # printed whole at 80 columns (issue 14): no alert or status line is cut or wrapped mid-phrase
+    assert re.search(
+        r"^ *\d+s done \| articles \d+ \| stances \d+ \| alerts \d+ \| .*ingest:up$", out, re.M
+    ), out
+    assert all(re.search(r"\(confidence \d\.\d\d\)$", line) for line in alerts), alerts

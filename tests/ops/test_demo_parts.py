@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import shutil
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,9 +13,10 @@ import pytest
 from rich.console import Console
 
 from core.messages import Alert, Evidence
+from core.settings import Settings
 from ingest.feeds import load_feeds
 from ingest.parse import parse_feed
-from stancewatch.demo import alert_lines
+from stancewatch.demo import Demo, DemoOptions, alert_lines, demo_console
 from stancewatch.demo_parts import (
     SAMPLES_DIR,
     DemoError,
@@ -104,3 +108,35 @@ def test_alert_lines_show_third_party_text_literally() -> None:
     assert text.startswith("ALERT reversal RU on sanctions: oppose -> support (confidence 0.93)")
     assert '"[bold]Russia backs[/bold] sanctions"' in text
     assert "baseline:" in text
+
+
+def test_demo_lines_are_not_cut_at_80_columns() -> None:
+    out = io.StringIO()
+    console = demo_console(file=out, width=80)
+    long = "metrics: classify-stream " + "http://127.0.0.1:40123/metrics " * 4 + "and more words at the end"
+    console.print(long)
+    evidence = Evidence(sentence="Moscow said it " + "firmly and repeatedly " * 6 + "opposes sanctions.")
+    alert = Alert(id="a2", kind="reversal", country="RU", topic="sanctions", baseline_stance="support",
+                  new_stance="oppose", confidence=0.9, evidence=(evidence,),
+                  detected_at=datetime(2026, 11, 28, tzinfo=UTC))  # fmt: skip
+    console.print(alert_lines(alert))
+    lines = out.getvalue().splitlines()
+    assert lines[0] == long
+    assert len(lines) == 3, lines  # the alert: its head and its one evidence sentence, uncut
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_the_work_dir_is_named_only_when_it_is_kept(
+    keep: bool, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    options = DemoOptions(SAMPLES_DIR, tmp_path / "article.txt", timeout=1, linger=0, keep=keep)
+    demo = Demo(make_settings(), options, demo_console(file=out, width=80))
+    try:
+        demo._describe("http://127.0.0.1:1", sample_files(SAMPLES_DIR))
+    finally:
+        shutil.rmtree(demo.workdir)
+    text = out.getvalue()
+    assert (str(demo.workdir) in text) is keep
+    if keep:
+        assert f"kept): {demo.workdir}" in text

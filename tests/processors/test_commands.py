@@ -109,3 +109,17 @@ def test_evaluate_with_and_without_predictions(app: typer.Typer, tmp_path: Path)
     table = CliRunner().invoke(app, ["evaluate", str(gold), "--pred", str(pred)])
     assert table.exit_code == 0, table.output
     assert "Per country" in table.stdout and "Confusion" in table.stdout
+
+
+@pytest.mark.parametrize("what", ["missing", "directory"])
+def test_evaluate_and_classify_word_an_unreadable_input_the_same_way(
+    app: typer.Typer, tmp_path: Path, what: str
+) -> None:
+    path = tmp_path / "in.jsonl"
+    if what == "directory":
+        path.mkdir()
+    reason = "No such file or directory" if what == "missing" else "Is a directory"
+    for command in ("classify", "evaluate"):
+        result = CliRunner().invoke(app, [command, str(path)])
+        assert result.exit_code == 2, (command, result.output)
+        assert result.stderr.strip().splitlines() == [f"stancewatch: cannot read {path}: {reason}"], command

@@ -10,7 +10,7 @@ from core.retry import RetryPolicy
 from processors.lexicon import load_lexicon
 from processors.metrics import ProcessorMetrics
 from processors.pipeline import Classifier
-from processors.stream import StanceStream, source_of
+from processors.stream import StanceStream
 from tests.processors.fakes import FakeModel, ListConsumer, ListDeadLetters, ListPublisher
 
 
@@ -90,11 +90,6 @@ def test_publish_is_retried_and_nothing_is_committed_when_it_keeps_failing() -> 
     with pytest.raises(PublishError):
         stream.handle(records)
     assert consumer.committed == []
-
-
-def test_source_of() -> None:
-    assert source_of("https://www.reuters.com/world/x") == "reuters.com"
-    assert source_of("not a url") == ""
 
 
 def test_a_failed_commit_is_counted_and_the_stage_keeps_going() -> None:

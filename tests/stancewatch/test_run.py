@@ -67,6 +67,9 @@ def test_pipeline_stages(make_settings: Callable[..., Settings], tmp_path: Path)
     off = pipeline_stages(make_settings(metrics_port=0), "k:1")
     assert [s.metrics_port for s in off] == [0, 0, 0, 0]
     assert off[0].argv[-1] == "ingest"
+    assert not any("STANCEWATCH_VERBOSE" in s.env for s in stages)
+    verbose = pipeline_stages(make_settings(verbose=True), "k:1")
+    assert {s.env["STANCEWATCH_VERBOSE"] for s in verbose} == {"true"}  # `stancewatch --verbose run`
 
 
 def test_exit_code() -> None:
