@@ -128,9 +128,14 @@ def _stance_report(scores: Sequence[m.StanceScores], items: Sequence[StanceItem]
 CHECKPOINT = "checkpoint.pt"
 
 
+BUDGET_FIELDS = ("max_minutes", "eval_reserve_minutes", "checkpoint_every")
+
+
 def _fingerprint(cfg: TrainConfig, pairs: Sequence[data.NLIPair]) -> str:
-    """What a checkpoint must match to be resumed: the recipe and the training pairs."""
-    digest = hashlib.sha256(json.dumps(asdict(cfg), sort_keys=True, default=str).encode())
+    """What a checkpoint must match to be resumed: the recipe and the training pairs. The time budget is
+    not part of it: a run may be resumed with more time than it started with."""
+    recipe = {k: v for k, v in asdict(cfg).items() if k not in BUDGET_FIELDS}
+    digest = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode())
     for p in pairs:
         digest.update(f"{p.premise}\t{p.hypothesis}\t{p.label}\n".encode())
     return digest.hexdigest()

@@ -180,7 +180,10 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(shared_dir: Path, tmp_pa
     with pytest.raises(DataError, match=r"checkpoint .* is of another recipe"):
         train(replace(cfg, seed=cfg.seed + 1), shared_dir / "data", out, resume=True)
     seen: list[int] = []
-    metrics = train(cfg, shared_dir / "data", out, lambda step, total, loss: seen.append(step), resume=True)
+    more_time = replace(cfg, max_minutes=cfg.max_minutes + 60)  # a budget change is no other recipe
+    metrics = train(
+        more_time, shared_dir / "data", out, lambda step, total, loss: seen.append(step), resume=True
+    )
     assert seen == [3, 4]  # went on after the checkpointed step 2
     assert metrics["steps"] == 4
     assert not (out / CHECKPOINT).exists()
