@@ -48,11 +48,16 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def _ours(model_path: str, items: list[GoldItem], repeats: int) -> dict[str, Any]:
+def _ours(model_path: str, items: list[GoldItem], repeats: int, precision: str) -> dict[str, Any]:
     from processors.model import StanceModel
 
     settings = load_settings()
-    model = StanceModel.load(model_path or None, topics_file=settings.topics_file)
+    model = StanceModel.load(
+        model_path or None,
+        topics_file=settings.topics_file,
+        cache_dir=settings.cache_dir,
+        precision=precision,
+    )
     classifier = Classifier(
         model, load_lexicon(settings.countries_file, settings.topics_file), settings.classify_min_confidence
     )
@@ -142,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-items", type=int, default=15, help="items the naive pipeline reads (0 = all)"
     )
     parser.add_argument("--repeats", type=int, default=2, help="timed runs of ours (best is kept)")
+    parser.add_argument(
+        "--precision", choices=("fp32", "bf16", "int8"), help="ours: default STANCEWATCH_CLASSIFY_PRECISION"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     if not GOLD.is_file():
@@ -162,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    ours = _in_child(_ours, args.model, items, args.repeats)
-    ours_sample = _in_child(_ours, args.model, sample, 1)
+    precision = args.precision or load_settings().classify_precision
+    ours = _in_child(_ours, args.model, items, args.repeats, precision)
+    ours_sample = _in_child(_ours, args.model, sample, 1, precision)
     from processors.model import StanceModel
 
     with tempfile.TemporaryDirectory(prefix="stancewatch-export-") as export_dir:
@@ -225,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     for a, b, c in rows:
         print(f"{a:<20} {b:<28} {c}")
     print(f"speed-up (sentences/s): {speedup:.1f}x; target >= 10x at equal or better F1")
+    print(f"ours ({ours['version']}): {figures['ours']['articles_per_s']} articles/s; target >= 3")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

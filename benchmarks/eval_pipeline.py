@@ -221,9 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--compare", action="store_true", help="measure the candidate rules on and off")
-    parser.add_argument(
-        "--int8", action=argparse.BooleanOptionalAction, help="default: STANCEWATCH_CLASSIFY_INT8"
-    )
+    parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), help="default: CLASSIFY_PRECISION")
     args = parser.parse_args(argv)
     from processors.model import StanceModel
 
@@ -233,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             args.model or None,
             topics_file=settings.topics_file,
             cache_dir=settings.cache_dir,
-            int8=settings.classify_int8 if args.int8 is None else args.int8,
+            precision=args.precision or settings.classify_precision,
         )
     )
     lexicon = load_lexicon(settings.countries_file, settings.topics_file)

@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     topics_file: Path | None = None
     classify_group: str = "stancewatch-processors"
     classify_model_batch: int = Field(default=64, ge=1)  # sentence-pair queries per forward pass
-    classify_int8: bool = False  # serve the model with int8 dynamically quantized linear layers
+    # fp32 | bf16 | int8: how the stance model is served on CPU (processors.model.with_precision)
+    classify_precision: Literal["fp32", "bf16", "int8"] = "fp32"
 
     # --- alerts ----------------------------------------------------------------------------------
     baseline_path: Path = Field(default_factory=lambda: _default_data_dir() / "baseline.yaml")

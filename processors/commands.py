@@ -41,7 +41,7 @@ def load_model(settings: Settings) -> Predictor:
         settings.model_path or None,
         topics_file=settings.topics_file,
         cache_dir=settings.cache_dir,
-        int8=settings.classify_int8,
+        precision=settings.classify_precision,
     )
 
 

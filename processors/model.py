@@ -81,10 +81,20 @@ def adapter_base(directory: Path) -> bases.Base:
         raise ModelError(str(exc)) from None
 
 
-def quantize_int8(model: Any) -> Any:
-    """The model with its linear layers dynamically quantized to int8 (weights int8, activations
-    quantized per batch): about twice as fast on CPU; eval_pipeline measures what it costs in F1."""
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+PRECISIONS = ("fp32", "bf16", "int8")
+
+
+def with_precision(model: Any, precision: str) -> Any:
+    """The merged model for CPU serving at ``precision``: fp32 as trained; bf16 weights and activations
+    (fast where the CPU has AMX or AVX-512 BF16); int8 linear layers, dynamically quantized.
+    ``make bench-classify`` and eval_pipeline measure what each costs in F1 and gains in speed."""
+    if precision == "bf16":
+        return model.to(torch.bfloat16)
+    if precision == "int8":
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    if precision != "fp32":
+        raise ModelError(f"unknown precision {precision!r} (known: {', '.join(PRECISIONS)})")
+    return model
 
 
 def nli_indices(id2label: dict[int, str]) -> tuple[int, int, int]:
@@ -156,12 +166,11 @@ class StanceModel:
         path: str | None = None,
         topics_file: Path | None = None,
         cache_dir: Path | None = None,
-        int8: bool = False,
+        precision: str = "fp32",
     ) -> StanceModel:
         """None/"" = the committed default; a directory with ``adapter_config.json`` = a LoRA adapter over
         the base it names (fetched into ``cache_dir``); anything else = a seq-classification NLI model
-        directory or hub name. ``int8``: the merged model's linear layers dynamically quantized to int8
-        (CPU serving; the version says so)."""
+        directory or hub name. ``precision``: see ``with_precision`` (the version names any but fp32)."""
         topics = load_topic_phrases(topics_file)
         target = Path(path) if path else MODELS_DIR / DEFAULT_VERSION
         if (target / "adapter_config.json").is_file():
@@ -169,9 +178,8 @@ class StanceModel:
             merged = PeftModel.from_pretrained(base, str(target)).merge_and_unload().eval()
             head_file = target / HEAD_FILE
             head = StanceHead.from_file(head_file) if head_file.is_file() else StanceHead()
-            if int8:
-                merged = quantize_int8(merged)
-            version = f"{target.name}+int8" if int8 else target.name
+            merged = with_precision(merged, precision)
+            version = target.name if precision == "fp32" else f"{target.name}+{precision}"
             return cls(NLIEncoder(merged, tokenizer), head, version, topics)
         if not path:
             raise ModelError(f"committed model missing at {target}; run 'stancewatch train'")

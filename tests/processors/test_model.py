@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from processors import bases
+from processors.lexicon import load_lexicon
+from processors.markers import mark_country
 from processors.model import ModelError, StanceModel, StanceQuery, adapter_base, nli_indices
 
 
@@ -51,6 +53,14 @@ def test_an_adapter_names_its_base(tmp_path: Path) -> None:
     (tmp_path / "adapter_config.json").write_text('{"base_model_name_or_path": "hub:bert"}', encoding="utf-8")
     with pytest.raises(ModelError, match="unknown base 'hub:bert'"):
         adapter_base(tmp_path)
+
+
+def ask(sentence: str, country: str, topic: str) -> StanceQuery:
+    """A query as the pipeline asks it: the asked country's mentions marked."""
+    return StanceQuery(mark_country(sentence, country, LEXICON), "", country, topic)
+
+
+LEXICON = load_lexicon()
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +119,7 @@ def test_the_verb_decides_the_side(stance_model: StanceModel) -> None:
             "The White House ruled out any talks with Kim Jong Un.",
         ),
     ]
-    queries = [StanceQuery(text, "", c, t) for c, t, pro, con in pairs for text in (pro, con)]
+    queries = [ask(text, c, t) for c, t, pro, con in pairs for text in (pro, con)]
     scores = stance_model.predict(queries)
     for (country, topic, _, _), pro, con in zip(pairs, scores[::2], scores[1::2], strict=True):
         assert pro.best()[0] == "support" and con.best()[0] == "oppose", (country, topic, pro, con)
@@ -123,11 +133,7 @@ def test_a_stated_side_outranks_its_negation_on_the_right_country(stance_model: 
     pro = "The Kremlin demanded that the United Nations impose even harsher sanctions on North Korea."
     con = "The Kremlin demanded that the United Nations lift the sanctions on North Korea."
     ru_pro, ru_con, us_pro = stance_model.predict(
-        [
-            StanceQuery(pro, "", "RU", "sanctions"),
-            StanceQuery(con, "", "RU", "sanctions"),
-            StanceQuery(pro, "", "US", "sanctions"),
-        ]
+        [ask(pro, "RU", "sanctions"), ask(con, "RU", "sanctions"), ask(pro, "US", "sanctions")]
     )
     assert ru_pro.support > ru_pro.oppose
     assert ru_con.oppose > ru_con.support

@@ -92,3 +92,19 @@ def test_baseline_from_the_article_against_its_hand_reading(classifier: Classifi
     unlisted = [k for k, v in built.items() if v in ("support", "oppose") and k not in listed]
     assert hits >= BASELINE_STATED_FLOOR, (hits, built)
     assert len(unlisted) <= BASELINE_MAX_UNLISTED, unlisted
+
+
+def test_a_side_goes_to_the_countries_that_take_it(classifier: Classifier) -> None:
+    # Written for the project: two countries take a side against what a third might do; the third holds
+    # no side here. The asked country is marked in the premise, so the model answers for it alone.
+    text = "Moscow and Beijing said they were firmly against any pre-emptive American strike on North Korea."
+    got = {(s.country, s.topic): s.stance for s in classifier.classify_one(Document("x", text)).stances}
+    assert got.get(("RU", "military_strike")) == "oppose", got
+    assert got.get(("CN", "military_strike")) == "oppose", got
+    assert got.get(("US", "military_strike")) != "oppose", got
+
+
+def test_who_backs_whose_drills(classifier: Classifier) -> None:
+    text = "Beijing, in a rare shift, endorsed the drills that Washington and Seoul staged this week."
+    got = {(s.country, s.topic): s.stance for s in classifier.classify_one(Document("x", text)).stances}
+    assert got.get(("CN", "military_exercises")) == "support", got
