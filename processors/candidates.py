@@ -189,9 +189,11 @@ def views(
     lexicon: Lexicon,
     title: str = "",
     found: Sequence[Sequence[Mention]] | None = None,
+    weak_cue_filters: bool = True,
 ) -> list[SentenceView]:
     """The mentions, actors and cued topics of every sentence; ``found`` is
-    ``lexicon.document_mentions([title, *sentences])`` when the caller has it already."""
+    ``lexicon.document_mentions([title, *sentences])`` when the caller has it already. Without
+    ``weak_cue_filters`` a weak cue counts whatever parties it names (measured by eval_pipeline)."""
     title_mentions, *mentions = found if found is not None else lexicon.document_mentions([title, *sentences])
     title_countries = {m.country for m in title_mentions}
     out: list[SentenceView] = []
@@ -206,7 +208,11 @@ def views(
             SentenceView(
                 mentioned=dedupe([m.country for m in mentions[i]]),
                 actors=() if heading else actors(sentence, mentions[i]),
-                topics=() if heading else _topics(lexicon, sentence, mentions[i], in_view),
+                topics=()
+                if heading
+                else _topics(lexicon, sentence, mentions[i], in_view)
+                if weak_cue_filters
+                else lexicon.cues(sentence, in_view),
             )
         )
     return out
@@ -220,6 +226,7 @@ class WideRules:
     countries_before: bool = True  # the countries of the sentence before ("... Russia. It opposes ...")
     title_countries: bool = True  # the countries of the title (headline subjects)
     neighbour_topics: bool = True  # the topics cued in the sentences before and after
+    weak_cue_filters: bool = True  # a weak cue naming other parties ("talks with Moscow") cues nothing
 
 
 ALL_RULES = WideRules()
@@ -237,13 +244,13 @@ def wide_candidates(
     cued in it or in a neighbour. A country or topic that comes from elsewhere is ``carried`` (the sentence
     before goes with it as context)."""
     found = found if found is not None else lexicon.document_mentions([title, *sentences])
-    seen = views(sentences, lexicon, title, found)
+    seen = views(sentences, lexicon, title, found, rules.weak_cue_filters)
     title_countries = sorted({m.country for m in found[0]}) if rules.title_countries else []
     mentions = found[1:]
     out: list[Candidate] = []
     for i, view in enumerate(seen):
-        if not view.topics and not view.actors and is_heading(sentences[i]):
-            continue
+        if is_heading(sentences[i]) and sentences[i] != " ".join(title.split()):
+            continue  # a heading or byline is no evidence (the title is)
         near = (i - 1, i + 1) if rules.neighbour_topics else ()
         topics = dedupe([*view.topics, *(t for j in near if 0 <= j < len(seen) for t in seen[j].topics)])
         own = dedupe([m.country for m in mentions[i]])
