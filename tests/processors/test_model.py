@@ -48,8 +48,13 @@ def test_an_unfetched_base_says_how_to_fetch_it(tmp_path: Path) -> None:
 
 
 def test_an_adapter_names_its_base(tmp_path: Path) -> None:
-    models = Path(__file__).resolve().parents[2] / "processors" / "models"
-    assert adapter_base(models / "minilm-nli-v14").name == "minilm"
+    from processors.model import DEFAULT_VERSION, MODELS_DIR
+
+    assert adapter_base(MODELS_DIR / DEFAULT_VERSION).name == "mpnet"  # the committed model's base
+    for name, base in bases.BASES.items():
+        origin = f"{base.origin} (model.safetensors sha256 {base.weights_sha256})"
+        (tmp_path / "adapter_config.json").write_text(f'{{"base_model_name_or_path": "{origin}"}}')
+        assert adapter_base(tmp_path).name == name
     (tmp_path / "adapter_config.json").write_text('{"base_model_name_or_path": "hub:bert"}', encoding="utf-8")
     with pytest.raises(ModelError, match="unknown base 'hub:bert'"):
         adapter_base(tmp_path)
