@@ -4,7 +4,8 @@ Stages talk to Kafka through three small objects:
 
 - ``Publisher``: idempotent producer (acks=all). ``publish_all`` sends and waits for every
   acknowledgement, raising ``PublishError`` if any message was not acknowledged; callers write their own
-  state (seen ids, offsets) only after it returns.
+  state (seen ids, offsets) only after it returns. ``publish_each`` returns each message's own
+  ``Delivery`` instead (acknowledged, refused as too large, or not acknowledged).
 - ``Consumer``: a consumer group member with auto-commit off. ``poll_batch`` returns ``Record`` values;
   ``commit`` commits the offsets after a batch's side effects were acknowledged (at-least-once).
 - ``DeadLetters``: routes a record that cannot be decoded or processed to the stage's dead-letter topic,
@@ -21,7 +22,13 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.errors import (
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    TopicAlreadyExistsError,
+)
 from kafka.structs import OffsetAndMetadata
 
 from core.messages import Message
@@ -34,6 +41,27 @@ CONSUMING_STAGES = ("processors", "alerts")
 
 class PublishError(RuntimeError):
     """At least one message was not acknowledged by the broker; nothing may be marked as sent."""
+
+
+# Raised by the client (record over max_request_size) or answered by the broker (over message.max.bytes):
+# the record can never be accepted as it is, so retrying it is pointless.
+_TOO_LARGE = (MessageSizeTooLargeError, RecordListTooLargeError)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message's fate in ``Publisher.publish_each``.
+
+    ``ok``: acknowledged. ``too_large``: refused for its size (it will never be accepted; route it to a
+    dead-letter record). Otherwise not acknowledged (broker down, timeout): send it again later.
+    """
+
+    ok: bool
+    too_large: bool = False
+    error: str = ""
+
+
+ACKED = Delivery(ok=True)
 
 
 @dataclass(frozen=True)
@@ -193,6 +221,32 @@ class Publisher:
         except KafkaError as exc:
             raise PublishError(f"publish to {topic} not acknowledged: {exc}") from exc
 
+    def publish_each(self, topic: str, messages: Sequence[Message], timeout: float = 60.0) -> list[Delivery]:
+        """Send every message keyed by ``message.key()``; return each one's ``Delivery``, in order.
+
+        Never raises for one message: a record refused for its size does not stop the others, and one
+        not acknowledged within ``timeout`` is reported as such (its siblings may still be acknowledged).
+        """
+        pending: list[Any] = []
+        for m in messages:
+            try:
+                pending.append(self._producer.send(topic, key=m.key().encode(), value=m.encode()))
+            except KafkaError as exc:
+                pending.append(_failed(exc))
+        with contextlib.suppress(KafkaError):  # each unfinished future answers for itself below
+            self._producer.flush(timeout=timeout)
+        out: list[Delivery] = []
+        for p in pending:
+            if isinstance(p, Delivery):
+                out.append(p)
+                continue
+            try:
+                p.get(timeout=0.001)  # flush waited already; an unfinished future is not acknowledged
+                out.append(ACKED)
+            except KafkaError as exc:
+                out.append(_failed(exc))
+        return out
+
     def close(self, timeout: float = 10.0) -> None:
         """Close the producer and its I/O thread, also when the broker is gone.
 
@@ -212,6 +266,12 @@ class Publisher:
                 log.warning("producer close after dropping unsent records: %s", exc)
         except KafkaError as exc:  # closing is best effort; unsent data was already reported
             log.warning("producer close: %s", exc)
+
+
+def _failed(exc: KafkaError) -> Delivery:
+    if isinstance(exc, _TOO_LARGE):
+        return Delivery(ok=False, too_large=True, error=f"refused: too large ({type(exc).__name__})")
+    return Delivery(ok=False, error=f"not acknowledged: {type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)

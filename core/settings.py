@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     http_total_timeout: float = Field(default=60.0, gt=0)
     poll_error_backoff: float = Field(default=300.0, ge=0)
     poll_misfire_grace: float = Field(default=600.0, gt=0)
+    # An article encoded larger than this is trimmed before publishing (content, then summary, then
+    # title); the broker's default limit per message is 1 MiB.
+    article_max_bytes: int = Field(default=512 * 1024, ge=4096)
 
     # --- processors (classifier) -----------------------------------------------------------------
     # Empty: the model committed in processors/models (LoRA adapter over the packaged base).

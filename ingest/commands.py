@@ -103,6 +103,10 @@ def describe(outcome: PollOutcome) -> str:
     if outcome.result == "ok":
         text += f" entries={outcome.entries} published={outcome.published} duplicates={outcome.duplicates}"
         text += " bozo=yes" if outcome.bozo else ""
+    if outcome.trimmed:
+        text += f" trimmed={outcome.trimmed}"
+    if outcome.refused:
+        text += f" refused={outcome.refused} (refused: too large; recorded as dead letters)"
     if outcome.error and not outcome.ok:
         text += f" ({outcome.error})"
     if outcome.moved_to:

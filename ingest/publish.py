@@ -1,7 +1,7 @@
 """The ingest stage's side of publishing: a Kafka publisher created on first use.
 
 Creating ``core.kafka.Publisher`` connects to the broker; with the broker down that raises. Deferring it
-to the first ``publish_all`` makes "broker down" an ordinary failed publish (the poller keeps its seen
+to the first ``publish_each`` makes "broker down" an ordinary failed publish (the poller keeps its seen
 state unwritten and retries later) instead of a crash, and lets a later poll reconnect.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from core.kafka import Publisher, PublishError
+from core.kafka import Delivery, Publisher, PublishError
 from core.messages import Article
 from core.settings import Settings
 
@@ -33,8 +33,13 @@ class LazyPublisher:
                     raise PublishError(f"cannot connect to the broker at {self.bootstrap}: {exc}") from exc
             return self._publisher
 
-    def publish_all(self, topic: str, messages: Sequence[Article]) -> None:
-        self._get().publish_all(topic, messages, timeout=self.settings.kafka_request_timeout_ms / 1000)
+    def publish_each(self, topic: str, messages: Sequence[Article]) -> list[Delivery]:
+        """Each message's delivery; all of them not acknowledged when no broker can be reached."""
+        try:
+            publisher = self._get()
+        except PublishError as exc:
+            return [Delivery(ok=False, error=str(exc))] * len(messages)
+        return publisher.publish_each(topic, messages, timeout=self.settings.kafka_request_timeout_ms / 1000)
 
     def close(self) -> None:
         with self._lock:
