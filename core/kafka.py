@@ -43,6 +43,16 @@ class PublishError(RuntimeError):
     """At least one message was not acknowledged by the broker; nothing may be marked as sent."""
 
 
+class BrokerUnavailable(RuntimeError):
+    """The broker could not be reached (refused, timed out, no broker to bootstrap from): an outage to
+    wait out (``core.outage``), not a bug. The message is one line."""
+
+
+def _unavailable(what: str, exc: Exception) -> BrokerUnavailable:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return BrokerUnavailable(f"{what}: {type(exc).__name__}: {first}".rstrip(": "))
+
+
 # Raised by the client (record over max_request_size) or answered by the broker (over message.max.bytes):
 # the record can never be accepted as it is, so retrying it is pointless.
 _TOO_LARGE = (MessageSizeTooLargeError, RecordListTooLargeError)
@@ -95,11 +105,20 @@ def bootstrap_of(settings: Settings) -> str:
     return settings.kafka_bootstrap or f"{settings.broker_host}:{settings.broker_port}"
 
 
-def cluster_answers(bootstrap: str, timeout_ms: int = 5_000) -> str | None:
+def cluster_answers(bootstrap: str, timeout_ms: int = 5_000, quiet: bool = False) -> str | None:
     """One metadata round trip to ``bootstrap``; None when the cluster answered, else the error text.
 
-    Used by ``core.broker`` to tell a started broker from one that is still booting or gone.
+    Used by ``core.broker`` to tell a started broker from one that is still booting or gone, and by
+    ``core.outage`` to probe during an outage (``quiet``: kafka-python's own connection errors unlogged).
     """
+    if quiet:
+        kafka_log = logging.getLogger("kafka")
+        level = kafka_log.level
+        kafka_log.setLevel(logging.CRITICAL)
+        try:
+            return cluster_answers(bootstrap, timeout_ms)
+        finally:
+            kafka_log.setLevel(level)
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap,
@@ -128,9 +147,15 @@ def _admin(settings: Settings, bootstrap: str | None) -> KafkaAdminClient:
 
 
 def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]:
-    """Create the project's topics that do not exist yet; return the names created."""
+    """Create the project's topics that do not exist yet; return the names created.
+
+    Raises BrokerUnavailable when the broker cannot be reached.
+    """
     topics = Topics(settings.topic_prefix)
-    admin = _admin(settings, bootstrap)
+    try:
+        admin = _admin(settings, bootstrap)
+    except KafkaError as exc:
+        raise _unavailable("cannot reach Kafka to create topics", exc) from exc
     try:
         existing = set(admin.list_topics())
         wanted = [
@@ -145,6 +170,8 @@ def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]
             admin.create_topics(wanted, validate_only=False)
         log.info("created topics %s", ", ".join(t.name for t in wanted))
         return [t.name for t in wanted]
+    except KafkaError as exc:
+        raise _unavailable("cannot create topics", exc) from exc
     finally:
         admin.close()
 
@@ -186,6 +213,7 @@ class Publisher:
             "request_timeout_ms": settings.kafka_request_timeout_ms,
             "max_block_ms": settings.kafka_request_timeout_ms,
             "bootstrap_timeout_ms": settings.kafka_request_timeout_ms,
+            "reconnect_backoff_max_ms": settings.kafka_reconnect_backoff_max_ms,
         }
         config.update(overrides)
         try:
@@ -307,15 +335,27 @@ class Consumer:
             "max_poll_records": 500,
             "request_timeout_ms": max(settings.kafka_request_timeout_ms, 31_000),
             "bootstrap_timeout_ms": settings.kafka_request_timeout_ms,
+            "reconnect_backoff_max_ms": settings.kafka_reconnect_backoff_max_ms,
         }
         config.update(overrides)
         self.group_id = group_id
-        self._consumer = KafkaConsumer(**config)
+        self._request_timeout_ms = int(config["request_timeout_ms"])
+        try:  # kafka-python bootstraps eagerly: with the broker away this fails ("Unable to bootstrap")
+            self._consumer = KafkaConsumer(**config)
+        except KafkaError as exc:
+            raise _unavailable(f"cannot reach Kafka at {config['bootstrap_servers']}", exc) from exc
         self._consumer.subscribe(list(topics))
 
     def poll_batch(self, max_records: int, timeout_ms: int) -> list[Record]:
-        """Return up to ``max_records`` records, waiting at most ``timeout_ms`` for the first."""
-        polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        """Return up to ``max_records`` records, waiting at most ``timeout_ms`` for the first.
+
+        Raises BrokerUnavailable when the broker is away and kafka-python says so (it may also just
+        return nothing).
+        """
+        try:
+            polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        except KafkaError as exc:
+            raise _unavailable("poll failed", exc) from exc
         records = [
             Record(
                 topic=r.topic,
@@ -346,8 +386,12 @@ class Consumer:
         assigned = list(self._consumer.assignment())
         if not assigned:
             return {}
-        ends = self._consumer.end_offsets(assigned)
-        return {(tp.topic, tp.partition): max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned}
+        wait = min(self._request_timeout_ms, 5_000)  # diagnostics: never hold the stage for long
+        ends = self._consumer.end_offsets(assigned, timeout_ms=wait)
+        return {
+            (tp.topic, tp.partition): max(0, ends[tp] - self._consumer.position(tp, timeout_ms=wait))
+            for tp in assigned
+        }
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     topic_replication: int = Field(default=1, ge=1)
     kafka_client_id: str = "stancewatch"
     kafka_request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    # The longest wait between reconnection attempts (kafka-python's default, 30 s, adds up to 30 s of
+    # nothing after a broker comes back).
+    kafka_reconnect_backoff_max_ms: int = Field(default=2_000, ge=50)
+    # While a stage sits idle, how often it checks that the broker still answers (an outage shows in
+    # stancewatch_broker_up within about this long).
+    broker_probe_s: float = Field(default=10.0, gt=0)
     broker_host: str = "127.0.0.1"
     broker_port: int = Field(default=19092, ge=1, le=65535)
     broker_controller_port: int = Field(default=19093, ge=1, le=65535)

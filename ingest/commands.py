@@ -1,8 +1,8 @@
 """Command-line entry points of the ingest stage (registered by stancewatch.cli).
 
-``stancewatch ingest`` runs the scheduler until SIGTERM/SIGINT; ``ingest --once`` polls each feed once
-and exits (non-zero, after one line, when the broker is unreachable); ``feed-check`` parses feeds and
-prints one line each without publishing anything.
+``stancewatch ingest`` runs the scheduler until SIGTERM/SIGINT (a broker that is away, at start or later,
+is waited for); ``ingest --once`` polls each feed once and exits (non-zero, after one line, when the
+broker is unreachable); ``feed-check`` parses feeds and prints one line each without publishing anything.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from core.kafka import Topics, bootstrap_of, cluster_answers, ensure_topics
 from core.metrics import new_registry, serve
+from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.settings import Settings, from_context
 from ingest.feeds import Feed, FeedListError, feed_url, load_feeds
 from ingest.fetch import Fetcher
@@ -45,15 +46,21 @@ def feeds_or_fail(path: Path) -> tuple[Feed, ...]:
         raise typer.Exit(2) from None
 
 
+def local_bootstrap(settings: Settings) -> str:
+    """The bootstrap address, starting the project's local broker when no cluster is configured."""
+    if settings.uses_local_broker:
+        from core.broker import LocalBroker
+
+        return LocalBroker(settings).ensure_running()
+    return bootstrap_of(settings)
+
+
 def broker_address(settings: Settings) -> str:
     """The bootstrap address, starting the project's local broker when no cluster is configured; topics
     are created when missing. Raises IngestStartError (one line) when the broker cannot be reached."""
     bootstrap = bootstrap_of(settings)
     try:
-        if settings.uses_local_broker:
-            from core.broker import LocalBroker
-
-            bootstrap = LocalBroker(settings).ensure_running()
+        bootstrap = local_bootstrap(settings)
         # One quiet probe first: kafka-python logs every refused connection while it retries, and the
         # operator should read one line, ours.
         kafka_log = logging.getLogger("kafka")
@@ -89,10 +96,12 @@ class Pipeline:
         self.state.close()
 
 
-def build_pipeline(settings: Settings, bootstrap: str, registry: CollectorRegistry) -> Pipeline:
+def build_pipeline(
+    settings: Settings, bootstrap: str, registry: CollectorRegistry, watch: BrokerWatch | None = None
+) -> Pipeline:
     state = State.in_data_dir(settings.data_dir)
     fetcher = Fetcher(settings)
-    publisher = LazyPublisher(settings, bootstrap)
+    publisher = LazyPublisher(settings, bootstrap, watch)
     poller = Poller(settings, state, fetcher, publisher, Topics(settings.topic_prefix).articles,
                     IngestMetrics(registry))  # fmt: skip
     return Pipeline(poller, publisher, fetcher, state)
@@ -142,9 +151,10 @@ def ingest_forever(
     bootstrap: str,
     registry: CollectorRegistry,
     stop: threading.Event,
+    watch: BrokerWatch | None = None,
 ) -> None:
     """Run the scheduler until ``stop`` is set; in-flight polls finish and state is written first."""
-    pipeline = build_pipeline(settings, bootstrap, registry)
+    pipeline = build_pipeline(settings, bootstrap, registry, watch)
     service = IngestService(pipeline.poller, feeds)
     try:
         service.start()
@@ -169,14 +179,19 @@ def register(app: typer.Typer) -> None:
         """Poll the feeds and publish new articles to the articles topic (until stopped, or --once)."""
         settings = from_context(ctx)
         feed_list = feeds_or_fail(feeds or settings.feeds_file)
-        try:
-            bootstrap = broker_address(settings)
-        except IngestStartError as exc:
-            typer.echo(f"stancewatch ingest: {exc}", err=True)
-            raise typer.Exit(1) from None
         registry = new_registry()
         if once:
+            try:
+                bootstrap = broker_address(settings)
+            except IngestStartError as exc:
+                typer.echo(f"stancewatch ingest: {exc}", err=True)
+                raise typer.Exit(1) from None
             raise typer.Exit(ingest_once(settings, feed_list, bootstrap, registry))
+        try:
+            bootstrap = local_bootstrap(settings)
+        except Exception as exc:  # the local broker could not be started (no Java, port taken)
+            typer.echo(f"stancewatch ingest: broker at {bootstrap_of(settings)} unreachable: {exc}", err=True)
+            raise typer.Exit(1) from None
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
@@ -189,8 +204,14 @@ def register(app: typer.Typer) -> None:
                 err=True,
             )
             raise typer.Exit(1) from None
+        watch = broker_watch("ingest", bootstrap, registry, settings)
         try:
-            ingest_forever(settings, feed_list, bootstrap, registry, stop)
+            # A broker that is away at start is waited for (one line, stancewatch_broker_up 0).
+            watch.ready(stop)
+            watch.call(stop, lambda: ensure_topics(settings, bootstrap))
+            ingest_forever(settings, feed_list, bootstrap, registry, stop, watch)
+        except StopRequested:
+            pass
         finally:
             if served is not None:
                 served[0].shutdown()

@@ -2,7 +2,9 @@
 
 Creating ``core.kafka.Publisher`` connects to the broker; with the broker down that raises. Deferring it
 to the first ``publish_each`` makes "broker down" an ordinary failed publish (the poller keeps its seen
-state unwritten and retries later) instead of a crash, and lets a later poll reconnect.
+state unwritten and retries later) instead of a crash, and lets a later poll reconnect. With a
+``BrokerWatch`` the outage and the recovery are each logged once and shown in ``stancewatch_broker_up``
+(the waiting itself is the poller's per-feed backoff).
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ from collections.abc import Sequence
 
 from core.kafka import Delivery, Publisher, PublishError
 from core.messages import Article
+from core.outage import BrokerWatch
 from core.settings import Settings
 
 
 class LazyPublisher:
     """``publish_all`` with (re)connection on demand; raises PublishError when not acknowledged."""
 
-    def __init__(self, settings: Settings, bootstrap: str) -> None:
+    def __init__(self, settings: Settings, bootstrap: str, watch: BrokerWatch | None = None) -> None:
         self.settings = settings
         self.bootstrap = bootstrap
+        self.watch = watch
         self._lock = threading.Lock()
         self._publisher: Publisher | None = None
 
@@ -37,9 +41,17 @@ class LazyPublisher:
         """Each message's delivery; all of them not acknowledged when no broker can be reached."""
         try:
             publisher = self._get()
+            out = publisher.publish_each(
+                topic, messages, timeout=self.settings.kafka_request_timeout_ms / 1000
+            )
         except PublishError as exc:
-            return [Delivery(ok=False, error=str(exc))] * len(messages)
-        return publisher.publish_each(topic, messages, timeout=self.settings.kafka_request_timeout_ms / 1000)
+            out = [Delivery(ok=False, error=str(exc))] * len(messages)
+        if self.watch is not None and out:
+            if any(d.ok or d.too_large for d in out):  # the broker answered
+                self.watch.healthy()
+            else:
+                self.watch.failed(out[0].error)
+        return out
 
     def close(self) -> None:
         with self._lock:

@@ -163,7 +163,7 @@ def evaluate(
 
 
 def classify_stream(ctx: typer.Context) -> None:
-    """Consume articles, publish stances; runs until SIGTERM/SIGINT (exit 1 when the broker is lost)."""
+    """Consume articles, publish stances; runs until SIGTERM/SIGINT (a broker that is away is waited for)."""
     from processors.service import run_stream
 
     settings = from_context(ctx)

@@ -11,9 +11,12 @@ One loop, one consumer-group member:
    and wait for every acknowledgement (retrying with backoff under ``RetryPolicy``);
 5. only then commit the batch's offsets.
 
-So a crash or a rebalance between 4 and 5 redelivers the batch (at-least-once, never a gap). When the
-broker does not acknowledge after the retries, ``run`` raises ``PublishError`` and the command exits
-non-zero without committing.
+So a crash or a rebalance between 4 and 5 redelivers the batch (at-least-once, never a gap).
+
+With a ``watch`` (``core.outage.BrokerWatch``, as ``classify-stream`` runs it) every broker interaction
+rides out an outage of any length: the stage waits with backoff and carries on with the batch in hand
+when the broker is back; a stop requested meanwhile leaves the batch uncommitted for the next owner.
+Without one (``replay``, tests), publishing is retried under ``retry`` and then raises ``PublishError``.
 """
 
 from __future__ import annotations
@@ -23,16 +26,19 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from core.kafka import PublishError, Record
 from core.messages import Article, MessageError, StanceObservation, decode
+from core.outage import BrokerWatch, StopRequested
 from core.retry import RetryPolicy
 from processors.metrics import ProcessorMetrics
 from processors.pipeline import ArticleStances, Classifier, Document
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class ConsumerLike(Protocol):
@@ -101,6 +107,7 @@ class StanceStream:
         batch_ms: int,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        watch: BrokerWatch | None = None,
     ) -> None:
         self.classifier = classifier
         self.consumer = consumer
@@ -112,6 +119,12 @@ class StanceStream:
         self.batch_ms = batch_ms
         self.retry = retry or RetryPolicy(attempts=6, base=0.5, cap=30.0)
         self.sleep = sleep
+        self.watch = watch
+        self._stop = threading.Event()  # run()'s stop event, for waits inside a batch
+
+    def _broker(self, fn: Callable[[], T], answered: Callable[[T], bool] = lambda _: True) -> T:
+        """``fn()``; with a watch, retried through a broker outage (StopRequested when stopped meanwhile)."""
+        return fn() if self.watch is None else self.watch.call(self._stop, fn, answered)
 
     def collect(self, stop: threading.Event) -> list[Record]:
         """Up to ``batch_articles`` records, waiting at most ``batch_ms`` in all (less when it is full)."""
@@ -121,7 +134,8 @@ class StanceStream:
             remaining = int((deadline - time.monotonic()) * 1000)
             if remaining <= 0:
                 break
-            records.extend(self.consumer.poll_batch(self.batch_articles - len(records), remaining))
+            want = self.batch_articles - len(records)
+            records.extend(self._broker(lambda: self.consumer.poll_batch(want, remaining), bool))  # noqa: B023
         return records
 
     def _classify(
@@ -139,18 +153,28 @@ class StanceStream:
                 out.append((record, article, self.classifier.classify_one(doc)))
             except Exception as exc:
                 self.metrics.dead_letters.labels("classify").inc()
-                self.dead_letters.send(record, f"classify failed: {type(exc).__name__}: {exc}")
+                error = f"classify failed: {type(exc).__name__}: {exc}"
+                self._broker(lambda: self.dead_letters.send(record, error))  # noqa: B023
         return out
 
     def _publish(self, messages: list[StanceObservation]) -> None:
+        def once() -> None:
+            try:
+                self.publisher.publish_all(self.stances_topic, messages)
+            except PublishError:
+                self.metrics.publish_failures.inc()
+                raise
+
+        if self.watch is not None:
+            self.watch.call(self._stop, once)
+            return
         attempt = 0
         while True:
             attempt += 1
             try:
-                self.publisher.publish_all(self.stances_topic, messages)
+                once()
                 return
             except PublishError as exc:
-                self.metrics.publish_failures.inc()
                 if self.retry.gives_up(attempt):
                     raise
                 wait = self.retry.delay(attempt)
@@ -158,7 +182,11 @@ class StanceStream:
                 self.sleep(wait)
 
     def handle(self, records: Sequence[Record]) -> BatchOutcome:
-        """Process one batch end to end and commit it; raises PublishError when the broker is lost."""
+        """Process one batch end to end and commit it.
+
+        Without a watch, raises PublishError when the broker is lost; with one, waits for it, and raises
+        StopRequested (nothing committed) when the stage is stopped meanwhile.
+        """
         outcome = BatchOutcome(records=len(records))
         articles: list[tuple[Record, Article]] = []
         for record in records:
@@ -166,7 +194,8 @@ class StanceStream:
                 articles.append((record, decode(Article, record.value)))
             except MessageError as exc:
                 self.metrics.dead_letters.labels("decode").inc()
-                self.dead_letters.send(record, str(exc))
+                error = str(exc)
+                self._broker(lambda: self.dead_letters.send(record, error))  # noqa: B023
                 outcome.dead_lettered += 1
         started = time.perf_counter()
         classified = self._classify(articles) if articles else []
@@ -193,7 +222,15 @@ class StanceStream:
         return outcome
 
     def run(self, stop: threading.Event) -> None:
-        """Consume until ``stop`` is set; the batch in hand is finished and committed first."""
+        """Consume until ``stop`` is set; the batch in hand is finished and committed first (unless the
+        broker is away: then it is left uncommitted for the next owner)."""
+        self._stop = stop
+        try:
+            self._loop(stop)
+        except StopRequested:
+            log.info("stopped while waiting for the broker; the batch in hand was not committed")
+
+    def _loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
             records = self.collect(stop)
             if records:
@@ -205,6 +242,10 @@ class StanceStream:
                     outcome.published,
                     outcome.dead_lettered,
                 )
+            elif self.watch is not None:
+                self.watch.idle(stop)
+            if self.watch is not None and self.watch.down:
+                continue
             try:
                 self.metrics.lag.update(self.consumer.group_id, self.consumer.lag())
             except Exception as exc:  # lag is diagnostics only; never stop the stage for it
