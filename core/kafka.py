@@ -381,6 +381,19 @@ class Consumer:
         if highest:
             self._consumer.commit({tp: OffsetAndMetadata(o + 1, "", -1) for tp, o in highest.items()})
 
+    def rewind(self, records: Sequence[Record]) -> None:
+        """Move back so that ``records`` (polled, not handled) are polled again: each partition's
+        position goes to its lowest offset among them."""
+        lowest: dict[TopicPartition, int] = {}
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            lowest[tp] = min(lowest.get(tp, r.offset), r.offset)
+        for tp, offset in lowest.items():
+            try:
+                self._consumer.seek(tp, offset)
+            except (KafkaError, ValueError) as exc:  # the partition was revoked meanwhile
+                log.info("rewind of %s[%d] skipped (%s); its new owner reads it", tp.topic, tp.partition, exc)
+
     def lag(self) -> dict[tuple[str, int], int]:
         """Records behind the end offset, per assigned (topic, partition)."""
         assigned = list(self._consumer.assignment())

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     topics_file: Path | None = None
     classify_group: str = "stancewatch-processors"
     classify_model_batch: int = Field(default=64, ge=1)  # sentence-pair queries per forward pass
+    # The most of an article's text the classifier reads; the rest is cut (counted, and noted on the
+    # article's observations as text_cut_at). A 5 MB article read whole stalls the stream for minutes.
+    classify_max_chars: int = Field(default=20_000, ge=1_000)
+    # Time budget of one classify-stream batch: past it, the batch's remaining articles are left for the
+    # next poll (what is done is committed). Keep it well under kafka's max poll interval (300 s).
+    classify_batch_max_s: float = Field(default=30.0, gt=0)
 
     # --- alerts ----------------------------------------------------------------------------------
     baseline_path: Path = Field(default_factory=lambda: _default_data_dir() / "baseline.yaml")

@@ -90,12 +90,16 @@ def classify(
     classifier = build_classifier(settings)
     counts = BatchCounts()
     with _open_in(source) as lines, _open_out(output) as out:
-        for row in classify_lines(lines, classifier, settings.classify_batch_articles, counts):
+        rows = classify_lines(
+            lines, classifier, settings.classify_batch_articles, counts, settings.classify_max_chars
+        )
+        for row in rows:
             out.write(row + "\n")
             out.flush()
     typer.echo(
         f"classified {counts.documents} documents, {counts.stances} stances, "
-        f"{counts.bad_lines} bad lines (model {classifier.version})",
+        f"{counts.bad_lines} bad lines, {counts.cut} texts cut to {settings.classify_max_chars} characters "
+        f"(model {classifier.version})",
         err=True,
     )
 

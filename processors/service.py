@@ -76,6 +76,8 @@ def build_stream(
         batch_articles=settings.classify_batch_articles,
         batch_ms=settings.classify_batch_ms,
         watch=watch,
+        max_chars=settings.classify_max_chars,
+        batch_max_s=settings.classify_batch_max_s,
     )
     return stream, consumer, publisher
 
