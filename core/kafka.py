@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -315,6 +317,20 @@ class Record:
     timestamp_ms: int
 
 
+def instance_id_for(
+    setting: str, group: str, prefix: str, port: int = 0, host: str | None = None
+) -> str | None:
+    """The ``group.instance.id`` a setting asks for: None when empty (dynamic membership), the setting
+    itself, or for "auto" one derived from the group, the topic prefix, the host name and the metrics
+    port (stable across restarts; instances side by side on one host differ by their metrics port).
+    Kafka allows letters, digits, ``._-`` and 249 characters."""
+    if not setting:
+        return None
+    auto = f"{group}-{prefix}{host or socket.gethostname()}-{port}"
+    raw = auto if setting == "auto" else setting
+    return re.sub(r"[^A-Za-z0-9._-]", "_", raw)[:249]
+
+
 class Consumer:
     """A consumer-group member with manual commits (commit after the side effect: at-least-once)."""
 
@@ -324,8 +340,10 @@ class Consumer:
         group_id: str,
         topics: Sequence[str],
         bootstrap: str | None = None,
+        instance_id: str | None = None,
         **overrides: Any,
     ) -> None:
+        """``instance_id``: static membership (``group.instance.id``; see ``instance_id_for``)."""
         config: dict[str, Any] = {
             "bootstrap_servers": bootstrap or bootstrap_of(settings),
             "client_id": f"{settings.kafka_client_id}-{group_id}",
@@ -336,9 +354,14 @@ class Consumer:
             "request_timeout_ms": max(settings.kafka_request_timeout_ms, 31_000),
             "bootstrap_timeout_ms": settings.kafka_request_timeout_ms,
             "reconnect_backoff_max_ms": settings.kafka_reconnect_backoff_max_ms,
+            "session_timeout_ms": settings.kafka_session_timeout_ms,
+            "heartbeat_interval_ms": max(1_000, settings.kafka_session_timeout_ms // 4),
         }
+        if instance_id:
+            config["group_instance_id"] = instance_id
         config.update(overrides)
         self.group_id = group_id
+        self.instance_id = instance_id
         self._request_timeout_ms = int(config["request_timeout_ms"])
         try:  # kafka-python bootstraps eagerly: with the broker away this fails ("Unable to bootstrap")
             self._consumer = KafkaConsumer(**config)

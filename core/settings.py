@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # While a stage sits idle, how often it checks that the broker still answers (an outage shows in
     # stancewatch_broker_up within about this long).
     broker_probe_s: float = Field(default=10.0, gt=0)
+    # A consumer-group member silent this long is considered gone and its partitions move (kafka-python's
+    # default is 45 s; the broker's group.min.session.timeout.ms, 6 s by default, is the floor).
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=6_000)
     broker_host: str = "127.0.0.1"
     broker_port: int = Field(default=19092, ge=1, le=65535)
     broker_controller_port: int = Field(default=19093, ge=1, le=65535)
@@ -98,6 +101,11 @@ class Settings(BaseSettings):
     countries_file: Path | None = None
     topics_file: Path | None = None
     classify_group: str = "stancewatch-processors"
+    # Static group membership (Kafka's group.instance.id): a restarted classify-stream takes its partitions
+    # back at once instead of waiting out the old member's session. "auto": derived from the group, the
+    # topic prefix, the host name and METRICS_PORT; empty: off. Instances of one group need distinct ids
+    # (two with one id fence each other).
+    classify_instance_id: str = "auto"
     classify_model_batch: int = Field(default=64, ge=1)  # sentence-pair queries per forward pass
     # The most of an article's text the classifier reads; the rest is cut (counted, and noted on the
     # article's observations as text_cut_at). A 5 MB article read whole stalls the stream for minutes.

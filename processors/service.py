@@ -14,7 +14,16 @@ from typing import TypeVar
 
 from prometheus_client import CollectorRegistry
 
-from core.kafka import Consumer, DeadLetters, Publisher, PublishError, Topics, bootstrap_of, ensure_topics
+from core.kafka import (
+    Consumer,
+    DeadLetters,
+    Publisher,
+    PublishError,
+    Topics,
+    bootstrap_of,
+    ensure_topics,
+    instance_id_for,
+)
 from core.metrics import new_registry, serve
 from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.settings import Settings
@@ -61,7 +70,15 @@ def build_stream(
     topics = Topics(settings.topic_prefix)
     publisher = connect(lambda: Publisher(settings, bootstrap))
     try:
-        consumer = connect(lambda: Consumer(settings, settings.classify_group, [topics.articles], bootstrap))
+        instance = instance_id_for(
+            settings.classify_instance_id,
+            settings.classify_group,
+            settings.topic_prefix,
+            settings.metrics_port,
+        )
+        consumer = connect(
+            lambda: Consumer(settings, settings.classify_group, [topics.articles], bootstrap, instance)
+        )
     except BaseException:
         publisher.close()
         raise
@@ -107,8 +124,9 @@ def run_stream(
             served[0].shutdown()
         return 0
     log.info(
-        "classify-stream: group %s on %s, model %s", settings.classify_group, bootstrap, classifier.version
-    )
+        "classify-stream: group %s (member %s) on %s, model %s",
+        settings.classify_group, consumer.instance_id or "dynamic", bootstrap, classifier.version,
+    )  # fmt: skip
     code = 0
     try:
         stream.run(stop)
