@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint typecheck check train demo bench-ingest bench-classify \
+.PHONY: help install run test test-fast test-faults lint typecheck check train demo bench-ingest bench-classify \
         bench-alert bench-restart broker-start broker-stop clean
 
 help: ## list the targets
@@ -34,6 +34,9 @@ test: $(STAMP) ## every test: unit, integration (real broker, HTTP, SMTP) and mo
 
 test-fast: $(STAMP) ## only the tests that need no broker and no model
 	$(BIN)/python -m pytest -m "not integration and not model"
+
+test-faults: $(STAMP) ## the fault scenario: kill -9 of stages, broker outage, webhook 503; figures printed
+	$(BIN)/python -m pytest -m faults -s
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
