@@ -258,11 +258,17 @@ class Publisher:
         not acknowledged within ``timeout`` is reported as such (its siblings may still be acknowledged).
         """
         pending: list[Any] = []
+        down: Delivery | None = None
         for m in messages:
+            if down is not None:  # send() just waited max_block_ms for the broker: do not wait per message
+                pending.append(down)
+                continue
             try:
                 pending.append(self._producer.send(topic, key=m.key().encode(), value=m.encode()))
             except KafkaError as exc:
-                pending.append(_failed(exc))
+                failed = _failed(exc)
+                pending.append(failed)
+                down = None if failed.too_large else failed
         with contextlib.suppress(KafkaError):  # each unfinished future answers for itself below
             self._producer.flush(timeout=timeout)
         out: list[Delivery] = []
