@@ -9,8 +9,8 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install base run test test-fast lint typecheck check train demo bench-ingest bench-classify \
-        bench-alert bench-board broker-start broker-stop clean
+.PHONY: help install base run test test-fast test-faults lint typecheck check train demo bench-ingest \
+        bench-classify bench-alert bench-board bench-restart broker-start broker-stop clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ test: $(STAMP) base ## every test: unit, integration (real broker, HTTP, SMTP) a
 test-fast: $(STAMP) ## only the tests that need no broker and no model
 	$(BIN)/python -m pytest -m "not integration and not model"
 
+test-faults: $(STAMP) base ## the fault scenario: kill -9 of stages, broker outage, webhook 503; figures printed
+	$(BIN)/python -m pytest -m faults -s
+
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -65,6 +68,9 @@ bench-alert: $(STAMP) base ## article-to-alert latency through a real broker
 
 bench-board: $(STAMP) ## the board's read model: burst records/s next to a bare consumer, lag under steady load
 	$(BIN)/python -m benchmarks.bench_board
+
+bench-restart: $(STAMP) base ## classify-stream restart after kill -9 to first processed record, before/now
+	$(BIN)/python -m benchmarks.bench_restart
 
 broker-start: $(STAMP) ## start the project's local Kafka broker
 	$(BIN)/stancewatch broker start

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 from types import FrameType
 
@@ -21,6 +22,7 @@ from alerts.sample import sample_alert
 from core import metrics as core_metrics
 from core.baseline import BaselineError
 from core.kafka import PublishError, bootstrap_of
+from core.outage import StopRequested
 from core.settings import Settings, SettingsError, from_context
 
 
@@ -43,9 +45,20 @@ def alert_command(ctx: typer.Context) -> None:
         print(f"stancewatch alert: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     registry = core_metrics.new_registry()
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    # Serve metrics first: while the broker is away, stancewatch_broker_up{stage="alerts"} shows it.
+    core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)
     try:
-        runtime = AlertRuntime(settings, baseline, _bootstrap(settings), registry, channels)
-    except Exception as exc:  # kafka-python / broker start errors all mean "no broker" here
+        runtime = AlertRuntime(settings, baseline, _bootstrap(settings), registry, channels, stop_event=stop)
+    except StopRequested:
+        raise typer.Exit(0) from None
+    except Exception as exc:  # the local broker could not be started (no Java, bad port): not an outage
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         print(
             f"stancewatch alert: broker at {bootstrap_of(settings)} unreachable: "
@@ -53,13 +66,6 @@ def alert_command(ctx: typer.Context) -> None:
             file=sys.stderr,
         )
         raise typer.Exit(1) from None
-    core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        runtime.stop_event.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
     print(
         f"stancewatch alert: {len(baseline.positions)} baseline positions; channels: "
         f"{', '.join(channels) or 'none'}",

@@ -29,8 +29,13 @@ def plan(
     threshold: int,
     hold: float,
     digest_allowed: bool = True,
+    max_rows: int | None = None,
 ) -> list[Send]:
-    """Sends due now for one channel's pending rows (``fired_in_window`` counts delivered ones too)."""
+    """Sends due now for one channel's pending rows (``fired_in_window`` counts delivered ones too).
+
+    A digest holds at most ``max_rows`` alerts (what one message of the channel can carry, each alert
+    with its id); a larger burst becomes several digests, oldest rows first.
+    """
     due = [r for r in pending if r.next_at <= now]
     if not due:
         return []
@@ -41,4 +46,6 @@ def plan(
     oldest = min(r.created_at for r in due)
     if now - oldest < hold:
         return []
-    return [Send(tuple(due), True)] if len(due) > 1 else [Send((due[0],), False)]
+    size = max(1, max_rows) if max_rows is not None else len(due)
+    chunks = [tuple(due[i : i + size]) for i in range(0, len(due), size)]
+    return [Send(chunk, len(chunk) > 1) for chunk in chunks]

@@ -62,7 +62,9 @@ class Dispatcher:
             now = self._clock()
             rows = self._outbox.pending(channel)
             fired = self._outbox.fired_since(channel, now - self._window)
-            sends = digest.plan(rows, fired, now, self._threshold, self._hold, notifier.digest)
+            sends = digest.plan(
+                rows, fired, now, self._threshold, self._hold, notifier.digest, notifier.digest_max
+            )
             for send in sends:
                 self._deliver(channel, notifier, send)
                 attempted += 1

@@ -77,15 +77,16 @@ def digest_headline(alerts: Sequence[Alert]) -> str:
 
 
 def digest_text(alerts: Sequence[Alert]) -> str:
+    """One line per alert, each with its stable id (a receiver tells a redelivery from a new alert)."""
     lines = [digest_headline(alerts), ""]
     for a in alerts:
         first = a.evidence[0] if a.evidence else None
         src = f" - {escape.one_line(first.title or first.url, 150)}" if first else ""
-        lines.append(f"- {headline(a)}{src}")
+        lines.append(f"- {headline(a)} [alert {a.id}]{src}")
     return "\n".join(lines)
 
 
 def digest_html(alerts: Sequence[Alert]) -> str:
     e = escape.html_text
-    rows = "".join(f"<li>{e(headline(a))}</li>" for a in alerts)
+    rows = "".join(f"<li>{e(headline(a))} <small>alert {e(a.id)}</small></li>" for a in alerts)
     return f"<h2>{e(digest_headline(alerts))}</h2><ul>{rows}</ul>"

@@ -1,6 +1,8 @@
 """Builds a running alert stage from settings: store, consumer, publisher, dispatcher thread.
 
 Used by ``stancewatch alert`` and by ``stancewatch replay`` (which drives ``stage.poll_once`` itself).
+Building waits for the broker when it is away (``core.outage``); setting ``stop_event`` meanwhile makes
+it raise ``StopRequested`` with nothing left open.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from alerts.state import Store, connect, db_path
 from core.baseline import Baseline
 from core.kafka import Consumer, DeadLetters, Publisher, Topics, ensure_topics
 from core.messages import Alert
+from core.outage import StopRequested, broker_watch
 from core.retry import RetryPolicy
 from core.settings import Settings
 
@@ -54,8 +57,20 @@ class AlertRuntime:
     def __post_init__(self) -> None:
         s = self.settings
         route.validate(s.alert_routes, list(notifiers.CHANNELS))
-        ensure_topics(s, self.bootstrap)
         self.metrics = AlertMetrics.build(self.registry)
+        self.watch = broker_watch("alerts", self.bootstrap, self.registry, s)
+        stop, topics = self.stop_event, Topics(s.topic_prefix)
+        self.watch.ready(stop)
+        self.watch.call(stop, lambda: ensure_topics(s, self.bootstrap))
+        self.publisher = self.watch.call(stop, lambda: Publisher(s, self.bootstrap))
+        try:
+            group = self.group_id or s.alert_group
+            self.consumer = self.watch.call(
+                stop, lambda: Consumer(s, group, [topics.stances], self.bootstrap)
+            )
+        except StopRequested:
+            self.publisher.close()
+            raise
         self.store = Store(db_path(s))
         self.dispatcher = Dispatcher(
             Outbox(connect(db_path(s))),
@@ -67,9 +82,6 @@ class AlertRuntime:
             digest_window=s.digest_window_s,
             digest_hold=min(DIGEST_HOLD_S, s.digest_window_s),
         )
-        topics = Topics(s.topic_prefix)
-        self.publisher = Publisher(s, self.bootstrap)
-        self.consumer = Consumer(s, self.group_id or s.alert_group, [topics.stances], self.bootstrap)
         self.stage = AlertStage(
             settings=s,
             baseline=self.baseline,
@@ -82,6 +94,7 @@ class AlertRuntime:
             routes=s.alert_routes,
             on_enqueued=self.dispatcher.wake.set,
             on_alert=self.on_alert,
+            watch=self.watch,
         )
         self._thread = threading.Thread(
             target=self.dispatcher.run, args=(self.stop_event,), name="alerts-dispatch", daemon=True

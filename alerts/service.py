@@ -9,6 +9,10 @@ Per polled batch (at-least-once, nothing repeated):
    alert ids: alert ids are deterministic, so readers can de-duplicate);
 4. one SQLite transaction: pair states, processed ids and outbox rows for the routed channels;
 5. commit the Kafka offsets, and wake the dispatcher.
+
+A broker outage at any step is waited out (``core.outage``): the batch in hand is handled again once
+the broker is back (steps 1-4 are idempotent: processed ids and deterministic alert ids), and a failed
+commit only means its records come again and are skipped as processed.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from alerts.state import Store, observation_id
 from core.baseline import Baseline
 from core.kafka import Consumer, DeadLetters, Publisher, Record, Topics
 from core.messages import Alert, MessageError, StanceObservation, decode
+from core.outage import BrokerWatch, StopRequested
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,6 +78,7 @@ class AlertStage:
     routes: Mapping[str, Mapping[str, Sequence[str]]]
     on_enqueued: Callable[[], None] = lambda: None
     on_alert: Callable[[Alert], None] = lambda alert: None
+    watch: BrokerWatch | None = None  # None: an outage raises (replay drives poll_once itself)
 
     def __post_init__(self) -> None:
         self.topics = Topics(self.settings.topic_prefix)
@@ -138,16 +144,36 @@ class AlertStage:
         if not records:
             return 0
         self.handle(records)
-        self.consumer.commit(records)
+        self._commit(records)
         return len(records)
 
+    def _commit(self, records: Sequence[Record]) -> None:
+        try:
+            self.consumer.commit(records)
+        except Exception as exc:  # broker away or partitions moved: the records come again, as processed
+            log.warning(
+                "commit of %d records failed (%s); they will be skipped when seen again", len(records), exc
+            )
+
     def run(self, stop: threading.Event) -> None:
+        """Consume until ``stop`` is set, riding out broker outages (``watch`` is required here)."""
+        if self.watch is None:
+            raise ValueError("AlertStage.run needs a BrokerWatch")
+        watch = self.watch
         lag_every = 0
-        while not stop.is_set():
-            self.poll_once(timeout_ms=500)
-            lag_every += 1
-            if lag_every % 20 == 0:
-                try:
-                    self.metrics.lag.update(self.consumer.group_id, self.consumer.lag())
-                except Exception as exc:  # lag is diagnostics only; never stop the stage for it
-                    log.debug("lag unavailable: %s", exc)
+        try:
+            while not stop.is_set():
+                records = watch.call(stop, lambda: self.consumer.poll_batch(500, 500), answered=bool)
+                if not records:
+                    watch.idle(stop)
+                else:
+                    watch.call(stop, lambda: self.handle(records))  # noqa: B023 - called at once
+                    self._commit(records)
+                lag_every += 1
+                if lag_every % 20 == 0 and not watch.down:
+                    try:
+                        self.metrics.lag.update(self.consumer.group_id, self.consumer.lag())
+                    except Exception as exc:  # lag is diagnostics only; never stop the stage for it
+                        log.debug("lag unavailable: %s", exc)
+        except StopRequested:
+            log.info("alert stage: stop requested while waiting for the broker; the batch in hand is redone")

@@ -4,7 +4,8 @@ Stages talk to Kafka through three small objects:
 
 - ``Publisher``: idempotent producer (acks=all). ``publish_all`` sends and waits for every
   acknowledgement, raising ``PublishError`` if any message was not acknowledged; callers write their own
-  state (seen ids, offsets) only after it returns.
+  state (seen ids, offsets) only after it returns. ``publish_each`` returns each message's own
+  ``Delivery`` instead (acknowledged, refused as too large, or not acknowledged).
 - ``Consumer``: a consumer group member with auto-commit off. ``poll_batch`` returns ``Record`` values;
   ``commit`` commits the offsets after a batch's side effects were acknowledged (at-least-once).
 - ``DeadLetters``: routes a record that cannot be decoded or processed to the stage's dead-letter topic,
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import socket
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +25,13 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.errors import (
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    TopicAlreadyExistsError,
+)
 from kafka.structs import OffsetAndMetadata
 
 from core.messages import Message
@@ -35,6 +44,37 @@ CONSUMING_STAGES = ("processors", "alerts")
 
 class PublishError(RuntimeError):
     """At least one message was not acknowledged by the broker; nothing may be marked as sent."""
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker could not be reached (refused, timed out, no broker to bootstrap from): an outage to
+    wait out (``core.outage``), not a bug. The message is one line."""
+
+
+def _unavailable(what: str, exc: Exception) -> BrokerUnavailable:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return BrokerUnavailable(f"{what}: {type(exc).__name__}: {first}".rstrip(": "))
+
+
+# Raised by the client (record over max_request_size) or answered by the broker (over message.max.bytes):
+# the record can never be accepted as it is, so retrying it is pointless.
+_TOO_LARGE = (MessageSizeTooLargeError, RecordListTooLargeError)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message's fate in ``Publisher.publish_each``.
+
+    ``ok``: acknowledged. ``too_large``: refused for its size (it will never be accepted; route it to a
+    dead-letter record). Otherwise not acknowledged (broker down, timeout): send it again later.
+    """
+
+    ok: bool
+    too_large: bool = False
+    error: str = ""
+
+
+ACKED = Delivery(ok=True)
 
 
 @dataclass(frozen=True)
@@ -68,11 +108,20 @@ def bootstrap_of(settings: Settings) -> str:
     return settings.kafka_bootstrap or f"{settings.broker_host}:{settings.broker_port}"
 
 
-def cluster_answers(bootstrap: str, timeout_ms: int = 5_000) -> str | None:
+def cluster_answers(bootstrap: str, timeout_ms: int = 5_000, quiet: bool = False) -> str | None:
     """One metadata round trip to ``bootstrap``; None when the cluster answered, else the error text.
 
-    Used by ``core.broker`` to tell a started broker from one that is still booting or gone.
+    Used by ``core.broker`` to tell a started broker from one that is still booting or gone, and by
+    ``core.outage`` to probe during an outage (``quiet``: kafka-python's own connection errors unlogged).
     """
+    if quiet:
+        kafka_log = logging.getLogger("kafka")
+        level = kafka_log.level
+        kafka_log.setLevel(logging.CRITICAL)
+        try:
+            return cluster_answers(bootstrap, timeout_ms)
+        finally:
+            kafka_log.setLevel(level)
     try:
         admin = KafkaAdminClient(
             bootstrap_servers=bootstrap,
@@ -101,9 +150,15 @@ def _admin(settings: Settings, bootstrap: str | None) -> KafkaAdminClient:
 
 
 def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]:
-    """Create the project's topics that do not exist yet; return the names created."""
+    """Create the project's topics that do not exist yet; return the names created.
+
+    Raises BrokerUnavailable when the broker cannot be reached.
+    """
     topics = Topics(settings.topic_prefix)
-    admin = _admin(settings, bootstrap)
+    try:
+        admin = _admin(settings, bootstrap)
+    except KafkaError as exc:
+        raise _unavailable("cannot reach Kafka to create topics", exc) from exc
     try:
         existing = set(admin.list_topics())
         wanted = [
@@ -118,6 +173,8 @@ def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]
             admin.create_topics(wanted, validate_only=False)
         log.info("created topics %s", ", ".join(t.name for t in wanted))
         return [t.name for t in wanted]
+    except KafkaError as exc:
+        raise _unavailable("cannot create topics", exc) from exc
     finally:
         admin.close()
 
@@ -159,6 +216,7 @@ class Publisher:
             "request_timeout_ms": settings.kafka_request_timeout_ms,
             "max_block_ms": settings.kafka_request_timeout_ms,
             "bootstrap_timeout_ms": settings.kafka_request_timeout_ms,
+            "reconnect_backoff_max_ms": settings.kafka_reconnect_backoff_max_ms,
         }
         config.update(overrides)
         try:
@@ -194,6 +252,38 @@ class Publisher:
         except KafkaError as exc:
             raise PublishError(f"publish to {topic} not acknowledged: {exc}") from exc
 
+    def publish_each(self, topic: str, messages: Sequence[Message], timeout: float = 60.0) -> list[Delivery]:
+        """Send every message keyed by ``message.key()``; return each one's ``Delivery``, in order.
+
+        Never raises for one message: a record refused for its size does not stop the others, and one
+        not acknowledged within ``timeout`` is reported as such (its siblings may still be acknowledged).
+        """
+        pending: list[Any] = []
+        down: Delivery | None = None
+        for m in messages:
+            if down is not None:  # send() just waited max_block_ms for the broker: do not wait per message
+                pending.append(down)
+                continue
+            try:
+                pending.append(self._producer.send(topic, key=m.key().encode(), value=m.encode()))
+            except KafkaError as exc:
+                failed = _failed(exc)
+                pending.append(failed)
+                down = None if failed.too_large else failed
+        with contextlib.suppress(KafkaError):  # each unfinished future answers for itself below
+            self._producer.flush(timeout=timeout)
+        out: list[Delivery] = []
+        for p in pending:
+            if isinstance(p, Delivery):
+                out.append(p)
+                continue
+            try:
+                p.get(timeout=0.001)  # flush waited already; an unfinished future is not acknowledged
+                out.append(ACKED)
+            except KafkaError as exc:
+                out.append(_failed(exc))
+        return out
+
     def close(self, timeout: float = 10.0) -> None:
         """Close the producer and its I/O thread, also when the broker is gone.
 
@@ -215,6 +305,12 @@ class Publisher:
             log.warning("producer close: %s", exc)
 
 
+def _failed(exc: KafkaError) -> Delivery:
+    if isinstance(exc, _TOO_LARGE):
+        return Delivery(ok=False, too_large=True, error=f"refused: too large ({type(exc).__name__})")
+    return Delivery(ok=False, error=f"not acknowledged: {type(exc).__name__}: {exc}")
+
+
 @dataclass(frozen=True)
 class Record:
     """A consumed record, detached from kafka-python's types."""
@@ -228,6 +324,20 @@ class Record:
     timestamp_ms: int
 
 
+def instance_id_for(
+    setting: str, group: str, prefix: str, port: int = 0, host: str | None = None
+) -> str | None:
+    """The ``group.instance.id`` a setting asks for: None when empty (dynamic membership), the setting
+    itself, or for "auto" one derived from the group, the topic prefix, the host name and the metrics
+    port (stable across restarts; instances side by side on one host differ by their metrics port).
+    Kafka allows letters, digits, ``._-`` and 249 characters."""
+    if not setting:
+        return None
+    auto = f"{group}-{prefix}{host or socket.gethostname()}-{port}"
+    raw = auto if setting == "auto" else setting
+    return re.sub(r"[^A-Za-z0-9._-]", "_", raw)[:249]
+
+
 class Consumer:
     """A consumer-group member with manual commits (commit after the side effect: at-least-once)."""
 
@@ -237,8 +347,10 @@ class Consumer:
         group_id: str,
         topics: Sequence[str],
         bootstrap: str | None = None,
+        instance_id: str | None = None,
         **overrides: Any,
     ) -> None:
+        """``instance_id``: static membership (``group.instance.id``; see ``instance_id_for``)."""
         config: dict[str, Any] = {
             "bootstrap_servers": bootstrap or bootstrap_of(settings),
             "client_id": f"{settings.kafka_client_id}-{group_id}",
@@ -248,10 +360,20 @@ class Consumer:
             "max_poll_records": 500,
             "request_timeout_ms": max(settings.kafka_request_timeout_ms, 31_000),
             "bootstrap_timeout_ms": settings.kafka_request_timeout_ms,
+            "reconnect_backoff_max_ms": settings.kafka_reconnect_backoff_max_ms,
+            "session_timeout_ms": settings.kafka_session_timeout_ms,
+            "heartbeat_interval_ms": max(1_000, settings.kafka_session_timeout_ms // 4),
         }
+        if instance_id:
+            config["group_instance_id"] = instance_id
         config.update(overrides)
         self.group_id = group_id
-        self._consumer = KafkaConsumer(**config)
+        self.instance_id = instance_id
+        self._request_timeout_ms = int(config["request_timeout_ms"])
+        try:  # kafka-python bootstraps eagerly: with the broker away this fails ("Unable to bootstrap")
+            self._consumer = KafkaConsumer(**config)
+        except KafkaError as exc:
+            raise _unavailable(f"cannot reach Kafka at {config['bootstrap_servers']}", exc) from exc
         self._await_partitions(topics, settings.kafka_request_timeout_ms / 1000)
         self._consumer.subscribe(list(topics))
 
@@ -278,8 +400,15 @@ class Consumer:
                         ", ".join(missing), timeout)  # fmt: skip
 
     def poll_batch(self, max_records: int, timeout_ms: int) -> list[Record]:
-        """Return up to ``max_records`` records, waiting at most ``timeout_ms`` for the first."""
-        polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        """Return up to ``max_records`` records, waiting at most ``timeout_ms`` for the first.
+
+        Raises BrokerUnavailable when the broker is away and kafka-python says so (it may also just
+        return nothing).
+        """
+        try:
+            polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        except KafkaError as exc:
+            raise _unavailable("poll failed", exc) from exc
         records = [
             Record(
                 topic=r.topic,
@@ -305,13 +434,30 @@ class Consumer:
         if highest:
             self._consumer.commit({tp: OffsetAndMetadata(o + 1, "", -1) for tp, o in highest.items()})
 
+    def rewind(self, records: Sequence[Record]) -> None:
+        """Move back so that ``records`` (polled, not handled) are polled again: each partition's
+        position goes to its lowest offset among them."""
+        lowest: dict[TopicPartition, int] = {}
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            lowest[tp] = min(lowest.get(tp, r.offset), r.offset)
+        for tp, offset in lowest.items():
+            try:
+                self._consumer.seek(tp, offset)
+            except (KafkaError, ValueError) as exc:  # the partition was revoked meanwhile
+                log.info("rewind of %s[%d] skipped (%s); its new owner reads it", tp.topic, tp.partition, exc)
+
     def lag(self) -> dict[tuple[str, int], int]:
         """Records behind the end offset, per assigned (topic, partition)."""
         assigned = list(self._consumer.assignment())
         if not assigned:
             return {}
-        ends = self._consumer.end_offsets(assigned)
-        return {(tp.topic, tp.partition): max(0, ends[tp] - self._consumer.position(tp)) for tp in assigned}
+        wait = min(self._request_timeout_ms, 5_000)  # diagnostics: never hold the stage for long
+        ends = self._consumer.end_offsets(assigned, timeout_ms=wait)
+        return {
+            (tp.topic, tp.partition): max(0, ends[tp] - self._consumer.position(tp, timeout_ms=wait))
+            for tp in assigned
+        }
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

@@ -99,6 +99,9 @@ class StanceObservation(Message):
     evidence: str
     model_version: str
     source: str = ""  # the article's domain, for corroboration across independent sources
+    # Set only when the article's text was cut before classification: how many characters were read.
+    # Left off the wire when unset, so an uncut observation encodes exactly as before.
+    text_cut_at: int | None = Field(default=None, ge=0, exclude_if=lambda v: v is None)
 
     def key(self) -> str:
         return f"{self.country}:{self.topic}"

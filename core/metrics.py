@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Gauge, Info, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Info, start_http_server
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,21 @@ class StanceBoard:
 
     def set_current(self, country: str, topic: str, stance: str) -> None:
         self._current.labels(country, topic).set(STANCE_VALUE[stance])
+
+
+class BrokerHealth:
+    """``stancewatch_broker_up{stage}`` (1 while the stage reaches the broker, 0 during an outage) and
+    ``stancewatch_broker_outages_total{stage}`` (outages the stage noticed and rode out)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.up = Gauge(
+            f"{PREFIX}broker_up", "1 while the stage reaches the Kafka broker, 0 while it waits for it",
+            ["stage"], registry=registry,
+        )  # fmt: skip
+        self.outages = Counter(
+            f"{PREFIX}broker_outages_total", "Broker outages the stage noticed (it waits and resumes)",
+            ["stage"], registry=registry,
+        )  # fmt: skip
 
 
 def model_info(registry: CollectorRegistry, **labels: str) -> Info:

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     topic_replication: int = Field(default=1, ge=1)
     kafka_client_id: str = "stancewatch"
     kafka_request_timeout_ms: int = Field(default=30_000, ge=1_000)
+    # The longest wait between reconnection attempts (kafka-python's default, 30 s, adds up to 30 s of
+    # nothing after a broker comes back).
+    kafka_reconnect_backoff_max_ms: int = Field(default=2_000, ge=50)
+    # While a stage sits idle, how often it checks that the broker still answers (an outage shows in
+    # stancewatch_broker_up within about this long).
+    broker_probe_s: float = Field(default=10.0, gt=0)
+    # A consumer-group member silent this long is considered gone and its partitions move (kafka-python's
+    # default is 45 s; the broker's group.min.session.timeout.ms, 6 s by default, is the floor).
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=6_000)
     broker_host: str = "127.0.0.1"
     broker_port: int = Field(default=19092, ge=1, le=65535)
     broker_controller_port: int = Field(default=19093, ge=1, le=65535)
@@ -80,6 +89,9 @@ class Settings(BaseSettings):
     http_total_timeout: float = Field(default=60.0, gt=0)
     poll_error_backoff: float = Field(default=300.0, ge=0)
     poll_misfire_grace: float = Field(default=600.0, gt=0)
+    # An article encoded larger than this is trimmed before publishing (content, then summary, then
+    # title); the broker's default limit per message is 1 MiB.
+    article_max_bytes: int = Field(default=512 * 1024, ge=4096)
 
     # --- processors (classifier) -----------------------------------------------------------------
     # Empty: the model committed in processors/models (LoRA adapter over the packaged base).
@@ -92,9 +104,20 @@ class Settings(BaseSettings):
     countries_file: Path | None = None
     topics_file: Path | None = None
     classify_group: str = "stancewatch-processors"
+    # Static group membership (Kafka's group.instance.id): a restarted classify-stream takes its partitions
+    # back at once instead of waiting out the old member's session. "auto": derived from the group, the
+    # topic prefix, the host name and METRICS_PORT; empty: off. Instances of one group need distinct ids
+    # (two with one id fence each other).
+    classify_instance_id: str = "auto"
     classify_model_batch: int = Field(default=64, ge=1)  # sentence-pair queries per forward pass
     # fp32 | bf16 | int8: how the stance model is served on CPU (processors.model.with_precision)
     classify_precision: Literal["fp32", "bf16", "int8"] = "fp32"
+    # The most of an article's text the classifier reads; the rest is cut (counted, and noted on the
+    # article's observations as text_cut_at). A 5 MB article read whole stalls the stream for minutes.
+    classify_max_chars: int = Field(default=20_000, ge=1_000)
+    # Time budget of one classify-stream batch: past it, the batch's remaining articles are left for the
+    # next poll (what is done is committed). Keep it well under kafka's max poll interval (300 s).
+    classify_batch_max_s: float = Field(default=30.0, gt=0)
 
     # --- alerts ----------------------------------------------------------------------------------
     baseline_path: Path = Field(default_factory=lambda: _default_data_dir() / "baseline.yaml")

@@ -1,10 +1,10 @@
 """Command-line entry points of the ingest stage (registered by stancewatch.cli).
 
-``stancewatch ingest`` runs the scheduler until SIGTERM/SIGINT; ``ingest --once`` polls each feed once
-and exits (non-zero, after one line, when the broker is unreachable); ``feed-check`` parses feeds and
-prints one line each without publishing anything. A local broker that ``ingest`` started itself is
-stopped when it exits (as ``stancewatch run`` does) unless ``--keep-broker``; then its last line says
-that the broker keeps running and how to stop it.
+``stancewatch ingest`` runs the scheduler until SIGTERM/SIGINT (a broker that is away, at start or later,
+is waited for); ``ingest --once`` polls each feed once and exits (non-zero, after one line, when the
+broker is unreachable); ``feed-check`` parses feeds and prints one line each without publishing anything.
+A local broker that ``ingest`` started itself is stopped when it exits (as ``stancewatch run`` does)
+unless ``--keep-broker``; then its last line says that the broker keeps running and how to stop it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 
 from core.kafka import Topics, bootstrap_of, cluster_answers, ensure_topics
 from core.metrics import new_registry, serve
+from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.settings import Settings, from_context
 from ingest.feeds import Feed, FeedListError, feed_url, load_feeds
 from ingest.fetch import Fetcher
@@ -51,16 +52,22 @@ def feeds_or_fail(path: Path) -> tuple[Feed, ...]:
         raise typer.Exit(2) from None
 
 
-def broker_address(settings: Settings, exit_with_pid: int | None = None) -> str:
+def local_bootstrap(settings: Settings, exit_with_pid: int | None = None) -> str:
     """The bootstrap address, starting the project's local broker when no cluster is configured (a broker
-    started here stops once ``exit_with_pid`` is gone, when given); topics are created when missing.
-    Raises IngestStartError (one line) when the broker cannot be reached."""
+    started here stops once ``exit_with_pid`` is gone, when given)."""
+    if settings.uses_local_broker:
+        from core.broker import LocalBroker
+
+        return LocalBroker(settings).ensure_running(exit_with_pid=exit_with_pid)
+    return bootstrap_of(settings)
+
+
+def broker_address(settings: Settings, exit_with_pid: int | None = None) -> str:
+    """The bootstrap address (see ``local_bootstrap``); topics are created when missing. Raises
+    IngestStartError (one line) when the broker cannot be reached."""
     bootstrap = bootstrap_of(settings)
     try:
-        if settings.uses_local_broker:
-            from core.broker import LocalBroker
-
-            bootstrap = LocalBroker(settings).ensure_running(exit_with_pid=exit_with_pid)
+        bootstrap = local_bootstrap(settings, exit_with_pid)
         # One quiet probe first: kafka-python logs every refused connection while it retries, and the
         # operator should read one line, ours.
         kafka_log = logging.getLogger("kafka")
@@ -96,10 +103,12 @@ class Pipeline:
         self.state.close()
 
 
-def build_pipeline(settings: Settings, bootstrap: str, registry: CollectorRegistry) -> Pipeline:
+def build_pipeline(
+    settings: Settings, bootstrap: str, registry: CollectorRegistry, watch: BrokerWatch | None = None
+) -> Pipeline:
     state = State.in_data_dir(settings.data_dir)
     fetcher = Fetcher(settings)
-    publisher = LazyPublisher(settings, bootstrap)
+    publisher = LazyPublisher(settings, bootstrap, watch)
     poller = Poller(settings, state, fetcher, publisher, Topics(settings.topic_prefix).articles,
                     IngestMetrics(registry))  # fmt: skip
     return Pipeline(poller, publisher, fetcher, state)
@@ -110,6 +119,10 @@ def describe(outcome: PollOutcome) -> str:
     if outcome.result == "ok":
         text += f" entries={outcome.entries} published={outcome.published} duplicates={outcome.duplicates}"
         text += " bozo=yes" if outcome.bozo else ""
+    if outcome.trimmed:
+        text += f" trimmed={outcome.trimmed}"
+    if outcome.refused:
+        text += f" refused={outcome.refused} (refused: too large; recorded as dead letters)"
     if outcome.error and not outcome.ok:
         text += f" ({outcome.error})"
     if outcome.moved_to:
@@ -145,9 +158,10 @@ def ingest_forever(
     bootstrap: str,
     registry: CollectorRegistry,
     stop: threading.Event,
+    watch: BrokerWatch | None = None,
 ) -> None:
     """Run the scheduler until ``stop`` is set; in-flight polls finish and state is written first."""
-    pipeline = build_pipeline(settings, bootstrap, registry)
+    pipeline = build_pipeline(settings, bootstrap, registry, watch)
     service = IngestService(pipeline.poller, feeds)
     try:
         service.start()
@@ -158,11 +172,10 @@ def ingest_forever(
         pipeline.close()
 
 
-def ingest_until_done(settings: Settings, feeds: tuple[Feed, ...], bootstrap: str, once: bool) -> int:
-    """``--once``: one pass (see ``ingest_once``); else serve /metrics and poll until SIGTERM/SIGINT."""
+def ingest_daemon(settings: Settings, feeds: tuple[Feed, ...], bootstrap: str) -> int:
+    """Serve /metrics and poll until SIGTERM/SIGINT; a broker that is away at start or later is waited
+    for (one line, stancewatch_broker_up 0). Returns the exit code."""
     registry = new_registry()
-    if once:
-        return ingest_once(settings, feeds, bootstrap, registry)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -175,8 +188,13 @@ def ingest_until_done(settings: Settings, feeds: tuple[Feed, ...], bootstrap: st
             err=True,
         )
         return 1
+    watch = broker_watch("ingest", bootstrap, registry, settings)
     try:
-        ingest_forever(settings, feeds, bootstrap, registry, stop)
+        watch.ready(stop)
+        watch.call(stop, lambda: ensure_topics(settings, bootstrap))
+        ingest_forever(settings, feeds, bootstrap, registry, stop, watch)
+    except StopRequested:
+        pass
     finally:
         if served is not None:
             served[0].shutdown()
@@ -201,13 +219,23 @@ def register(app: typer.Typer) -> None:
         settings = from_context(ctx)
         feed_list = feeds_or_fail(feeds or settings.feeds_file)
         started = local_broker_to_start(settings)
+        exit_with_pid = None if keep_broker else os.getpid()
+        bootstrap = bootstrap_of(settings)
         try:
-            bootstrap = broker_address(settings, exit_with_pid=None if keep_broker else os.getpid())
-        except IngestStartError as exc:
-            typer.echo(f"stancewatch ingest: {exc}", err=True)
-            raise typer.Exit(1) from None
-        try:
-            code = ingest_until_done(settings, feed_list, bootstrap, once)
+            if once:
+                try:
+                    bootstrap = broker_address(settings, exit_with_pid)
+                except IngestStartError as exc:
+                    typer.echo(f"stancewatch ingest: {exc}", err=True)
+                    raise typer.Exit(1) from None
+                code = ingest_once(settings, feed_list, bootstrap, new_registry())
+            else:
+                try:
+                    bootstrap = local_bootstrap(settings, exit_with_pid)
+                except Exception as exc:  # the local broker could not be started (no Java, port taken)
+                    typer.echo(f"stancewatch ingest: broker at {bootstrap} unreachable: {exc}", err=True)
+                    raise typer.Exit(1) from None
+                code = ingest_daemon(settings, feed_list, bootstrap)
         finally:
             if started is not None:
                 say_what_became_of(started, bootstrap, keep_broker)

@@ -39,6 +39,15 @@ class IngestMetrics:
             f"{p}ingest_publish_failures_total", "Polls whose articles the broker did not acknowledge",
             registry=registry,
         )  # fmt: skip
+        self.trimmed = Counter(
+            f"{p}articles_trimmed_total", "Articles cut to ARTICLE_MAX_BYTES before publishing",
+            registry=registry,
+        )  # fmt: skip
+        self.dead_letters = Counter(
+            f"{p}ingest_dead_letters_total",
+            "Articles the broker refused as too large, recorded as dead letters instead",
+            registry=registry,
+        )
         self.redirects = Counter(
             f"{p}feed_permanent_redirects_total", "Permanent redirects recorded for a feed", registry=registry
         )

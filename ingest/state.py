@@ -1,8 +1,10 @@
-"""Ingest state in SQLite under ``data_dir``: per-feed HTTP tokens, schedule and health, and seen keys.
+"""Ingest state in SQLite under ``data_dir``: per-feed HTTP tokens, schedule and health, seen keys, and
+dead letters (articles the broker refused for their size).
 
 One connection shared by the poller threads behind a lock (WAL mode). ``commit_poll`` writes a feed's
-new state and the keys of the articles just published in one transaction; the poller calls it only
-after the broker acknowledged, so a restart neither loses nor republishes anything.
+new state, the keys of the articles just published (or dead-lettered) and their dead-letter records in
+one transaction; the poller calls it only after the broker answered for each article, so a restart
+neither loses nor republishes anything.
 """
 
 from __future__ import annotations
@@ -30,7 +32,29 @@ CREATE TABLE IF NOT EXISTS seen (
     key TEXT PRIMARY KEY,
     seen_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dead_letters (
+    article_id TEXT PRIMARY KEY,
+    feed TEXT NOT NULL,
+    url TEXT NOT NULL,
+    guid TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    error TEXT NOT NULL,
+    at REAL NOT NULL
+);
 """
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An article the broker refused for its size: never published, never retried, kept for the operator."""
+
+    article_id: str
+    feed: str
+    url: str
+    guid: str
+    size: int  # encoded bytes
+    error: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -102,9 +126,16 @@ class State:
                 found.update(k for k, at in rows if not k.startswith("t:") or at >= title_since)
         return found
 
-    def commit_poll(self, feed: FeedState, seen_keys: Iterable[str] = (), seen_at: float = 0.0) -> None:
-        """Write the feed's state and the published keys atomically."""
+    def commit_poll(
+        self,
+        feed: FeedState,
+        seen_keys: Iterable[str] = (),
+        seen_at: float = 0.0,
+        dead: Iterable[DeadLetter] = (),
+    ) -> None:
+        """Write the feed's state, the published keys and the dead letters atomically."""
         rows = [(k, seen_at) for k in seen_keys]
+        dead_rows = [(d.article_id, d.feed, d.url, d.guid, d.size, d.error[:500], d.at) for d in dead]
         with self._lock:
             self._db.execute("BEGIN")
             try:
@@ -126,6 +157,12 @@ class State:
                 )
                 if rows:
                     self._db.executemany("INSERT OR REPLACE INTO seen (key, seen_at) VALUES (?, ?)", rows)
+                if dead_rows:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO dead_letters (article_id, feed, url, guid, size, error, at)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        dead_rows,
+                    )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -136,6 +173,15 @@ class State:
         with self._lock:
             cur = self._db.execute("DELETE FROM seen WHERE key LIKE 't:%' AND seen_at < ?", (before,))
             return cur.rowcount
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Every dead-letter record, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT article_id, feed, url, guid, size, error, at FROM dead_letters"
+                " ORDER BY at, article_id"
+            ).fetchall()
+        return [DeadLetter(*row) for row in rows]
 
     def seen_count(self) -> int:
         with self._lock:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from processors.pipeline import Classifier, Document, stance_dicts
+from processors.text import cut_text
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class BatchCounts:
     documents: int = 0
     bad_lines: int = 0
     stances: int = 0
+    cut: int = 0  # documents whose text was cut to max_chars
 
 
 def parse_line(line: str) -> Document:
@@ -56,21 +58,33 @@ def _id_of(line: str) -> object:
 
 
 def classify_lines(
-    lines: Iterable[str], classifier: Classifier, chunk: int, counts: BatchCounts | None = None
+    lines: Iterable[str],
+    classifier: Classifier,
+    chunk: int,
+    counts: BatchCounts | None = None,
+    max_chars: int | None = None,
 ) -> Iterator[str]:
-    """Output lines (without newline) for ``lines``, classifying ``chunk`` documents per model call."""
+    """Output lines (without newline) for ``lines``, classifying ``chunk`` documents per model call.
+
+    With ``max_chars`` a document's text is cut to that many characters first (as classify-stream
+    does); its output line then carries ``"text_cut_at"``: the characters read.
+    """
     counts = counts if counts is not None else BatchCounts()
     pending: list[tuple[int, Document | str]] = []  # (line number, document or error row)
+    cuts: dict[int, int] = {}  # line number -> where its text was cut
 
     def flush() -> Iterator[str]:
         docs = [d for _, d in pending if isinstance(d, Document)]
         results = iter(classifier.classify(docs)) if docs else iter(())
-        for _, item in pending:
+        for number, item in pending:
             if isinstance(item, Document):
                 result = next(results)
                 counts.documents += 1
                 counts.stances += len(result.stances)
-                yield json.dumps({"id": item.id, "stances": stance_dicts(result)}, ensure_ascii=False)
+                row: dict[str, object] = {"id": item.id, "stances": stance_dicts(result)}
+                if number in cuts:
+                    row["text_cut_at"] = cuts.pop(number)
+                yield json.dumps(row, ensure_ascii=False)
             else:
                 yield item
         pending.clear()
@@ -79,7 +93,15 @@ def classify_lines(
         if not line.strip():
             continue
         try:
-            pending.append((number, parse_line(line)))
+            doc = parse_line(line)
+            if max_chars is not None:
+                text, cut_at = cut_text(doc.text, max_chars)
+                if cut_at is not None:
+                    log.info("input line %d: text of %d characters cut to %d", number, len(doc.text), cut_at)
+                    doc = Document(doc.id, text, doc.title)
+                    cuts[number] = cut_at
+                    counts.cut += 1
+            pending.append((number, doc))
         except LineError as exc:
             counts.bad_lines += 1
             log.warning("input line %d skipped: %s", number, exc)

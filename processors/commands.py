@@ -97,12 +97,16 @@ def classify(
     with _open_in(source) as lines:  # an unreadable input is said before the model loads
         classifier = build_classifier(settings)
         with _open_out(output) as out:
-            for row in classify_lines(lines, classifier, settings.classify_batch_articles, counts):
+            rows = classify_lines(
+                lines, classifier, settings.classify_batch_articles, counts, settings.classify_max_chars
+            )
+            for row in rows:
                 out.write(row + "\n")
                 out.flush()
     typer.echo(
         f"classified {counts.documents} documents, {counts.stances} stances, "
-        f"{counts.bad_lines} bad lines (model {classifier.version})",
+        f"{counts.bad_lines} bad lines, {counts.cut} texts cut to {settings.classify_max_chars} characters "
+        f"(model {classifier.version})",
         err=True,
     )
 
@@ -170,7 +174,7 @@ def evaluate(
 
 
 def classify_stream(ctx: typer.Context) -> None:
-    """Consume articles, publish stances; runs until SIGTERM/SIGINT (exit 1 when the broker is lost)."""
+    """Consume articles, publish stances; runs until SIGTERM/SIGINT (a broker that is away is waited for)."""
     from processors.service import run_stream
 
     settings = from_context(ctx)

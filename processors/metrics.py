@@ -51,5 +51,16 @@ class ProcessorMetrics:
             "Batches whose offsets could not be committed (rebalance); they are processed again",
             registry=registry,
         )
+        self.text_cut = Counter(
+            f"{p}text_cut_total",
+            "Articles whose text was cut to CLASSIFY_MAX_CHARS before classification",
+            registry=registry,
+        )
+        self.batches_cut = Counter(
+            f"{p}batches_cut_total",
+            "Batches that stopped classifying early and left articles for the next poll (time, stop)",
+            ["reason"],
+            registry=registry,
+        )
         self.lag = ConsumerLag(registry)
         self.info = model_info(registry, version=model_version)

@@ -1,19 +1,31 @@
 """Wiring of the Kafka stage: broker address, topics, consumer, publisher, dead letters, metrics server.
 
-``run_stream`` returns the process exit code: 0 after a clean stop (SIGTERM/SIGINT), 1 when the broker
-cannot be reached at start or stops acknowledging (nothing is committed then; a restart resumes from
-the last committed offset).
+``run_stream`` returns the process exit code: 0 after a clean stop (SIGTERM/SIGINT), 1 when the local
+broker cannot be started. A broker that is away (at start or later) is waited for, with backoff, for as
+long as it takes (``core.outage``); a restart resumes from the last committed offset.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry
 
-from core.kafka import Consumer, DeadLetters, Publisher, PublishError, Topics, bootstrap_of, ensure_topics
+from core.kafka import (
+    Consumer,
+    DeadLetters,
+    Publisher,
+    PublishError,
+    Topics,
+    bootstrap_of,
+    ensure_topics,
+    instance_id_for,
+)
 from core.metrics import new_registry, serve
+from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.settings import Settings
 from processors.metrics import ProcessorMetrics
 from processors.pipeline import Classifier
@@ -21,24 +33,55 @@ from processors.stream import StanceStream
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
-def broker_address(settings: Settings) -> str:
-    """The bootstrap address (starting the local broker when none is configured), topics created."""
-    bootstrap = bootstrap_of(settings)
+
+def local_bootstrap(settings: Settings) -> str:
+    """The bootstrap address, starting the project's local broker when no cluster is configured."""
     if settings.uses_local_broker:
         from core.broker import LocalBroker
 
-        bootstrap = LocalBroker(settings).ensure_running()
+        return LocalBroker(settings).ensure_running()
+    return bootstrap_of(settings)
+
+
+def broker_address(settings: Settings) -> str:
+    """The bootstrap address (starting the local broker when none is configured), topics created."""
+    bootstrap = local_bootstrap(settings)
     ensure_topics(settings, bootstrap)
     return bootstrap
 
 
 def build_stream(
-    settings: Settings, classifier: Classifier, bootstrap: str, registry: CollectorRegistry
+    settings: Settings,
+    classifier: Classifier,
+    bootstrap: str,
+    registry: CollectorRegistry,
+    watch: BrokerWatch | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[StanceStream, Consumer, Publisher]:
+    """The wired stream. With ``watch``, connecting waits out a broker outage (StopRequested when
+    ``stop`` is set meanwhile) and the stream rides out later ones."""
+    stop = stop or threading.Event()
+
+    def connect(fn: Callable[[], T]) -> T:
+        return fn() if watch is None else watch.call(stop, fn)
+
     topics = Topics(settings.topic_prefix)
-    publisher = Publisher(settings, bootstrap)
-    consumer = Consumer(settings, settings.classify_group, [topics.articles], bootstrap)
+    publisher = connect(lambda: Publisher(settings, bootstrap))
+    try:
+        instance = instance_id_for(
+            settings.classify_instance_id,
+            settings.classify_group,
+            settings.topic_prefix,
+            settings.metrics_port,
+        )
+        consumer = connect(
+            lambda: Consumer(settings, settings.classify_group, [topics.articles], bootstrap, instance)
+        )
+    except BaseException:
+        publisher.close()
+        raise
     metrics = ProcessorMetrics(registry, classifier.version, settings.classify_group)
     stream = StanceStream(
         classifier=classifier,
@@ -49,6 +92,9 @@ def build_stream(
         metrics=metrics,
         batch_articles=settings.classify_batch_articles,
         batch_ms=settings.classify_batch_ms,
+        watch=watch,
+        max_chars=settings.classify_max_chars,
+        batch_max_s=settings.classify_batch_max_s,
     )
     return stream, consumer, publisher
 
@@ -60,17 +106,27 @@ def run_stream(
     registry: CollectorRegistry | None = None,
 ) -> int:
     try:
-        bootstrap = broker_address(settings)
-    except Exception as exc:  # kafka-python / broker start errors all mean "no broker"
+        bootstrap = local_bootstrap(settings)
+    except Exception as exc:  # the local broker could not be started (no Java, port taken)
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         log.error("broker at %s unreachable: %s", bootstrap_of(settings), first)
         return 1
     registry = registry or new_registry()
-    stream, consumer, publisher = build_stream(settings, classifier, bootstrap, registry)
+    # Metrics first: while the broker is away, stancewatch_broker_up{stage="processors"} shows it.
     served = serve(registry, settings.metrics_host, settings.metrics_port)
+    watch = broker_watch("processors", bootstrap, registry, settings)
+    try:
+        watch.ready(stop)
+        watch.call(stop, lambda: ensure_topics(settings, bootstrap))
+        stream, consumer, publisher = build_stream(settings, classifier, bootstrap, registry, watch, stop)
+    except StopRequested:
+        if served is not None:
+            served[0].shutdown()
+        return 0
     log.info(
-        "classify-stream: group %s on %s, model %s", settings.classify_group, bootstrap, classifier.version
-    )
+        "classify-stream: group %s (member %s) on %s, model %s",
+        settings.classify_group, consumer.instance_id or "dynamic", bootstrap, classifier.version,
+    )  # fmt: skip
     code = 0
     try:
         stream.run(stop)

@@ -5,15 +5,23 @@ One loop, one consumer-group member:
 1. collect up to ``classify_batch_articles`` records, waiting at most ``classify_batch_ms`` in all;
 2. decode each as an ``Article``; a record that does not decode is a poison message and goes to the
    dead-letter topic (``processors.dlq``) with the error in its headers;
-3. classify the batch's articles in one pass; if that fails, each article alone, and an article that
-   still fails goes to the dead-letter topic;
+3. classify the batch's articles, each text cut to ``max_chars`` (``CLASSIFY_MAX_CHARS``; counted, and
+   noted on the article's observations as ``text_cut_at``), in chunks of a bounded amount of text; if a
+   chunk fails, each of its articles alone, and an article that still fails goes to the dead-letter
+   topic. Past the batch's time budget (``CLASSIFY_BATCH_MAX_S``) or on a stop request (SIGTERM), no
+   further chunk is started: the articles left are neither published nor committed, and the consumer
+   is rewound so that they are polled again (or read by the next owner);
 4. publish a ``StanceObservation`` per (article, country, topic) to ``stances`` keyed ``COUNTRY:topic``
    and wait for every acknowledgement (retrying with backoff under ``RetryPolicy``);
-5. only then commit the batch's offsets.
+5. only then commit the offsets of what was done.
 
-So a crash or a rebalance between 4 and 5 redelivers the batch (at-least-once, never a gap). When the
-broker does not acknowledge after the retries, ``run`` raises ``PublishError`` and the command exits
-non-zero without committing.
+So a crash or a rebalance between 4 and 5 redelivers the batch (at-least-once, never a gap), and no
+batch holds the consumer past kafka's max poll interval.
+
+With a ``watch`` (``core.outage.BrokerWatch``, as ``classify-stream`` runs it) every broker interaction
+rides out an outage of any length: the stage waits with backoff and carries on with the batch in hand
+when the broker is back; a stop requested meanwhile leaves the batch uncommitted for the next owner.
+Without one (``replay``, tests), publishing is retried under ``retry`` and then raises ``PublishError``.
 """
 
 from __future__ import annotations
@@ -23,15 +31,19 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from core.kafka import PublishError, Record
 from core.messages import Article, MessageError, StanceObservation, decode, source_of
+from core.outage import BrokerWatch, StopRequested
 from core.retry import RetryPolicy
 from processors.metrics import ProcessorMetrics
 from processors.pipeline import ArticleStances, Classifier, Document
+from processors.text import cut_text
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class ConsumerLike(Protocol):
@@ -39,6 +51,7 @@ class ConsumerLike(Protocol):
 
     def poll_batch(self, max_records: int, timeout_ms: int) -> list[Record]: ...
     def commit(self, records: Sequence[Record]) -> None: ...
+    def rewind(self, records: Sequence[Record]) -> None: ...
     def lag(self) -> dict[tuple[str, int], int]: ...
 
 
@@ -50,7 +63,9 @@ class DeadLettersLike(Protocol):
     def send(self, record: Record, error: str) -> None: ...
 
 
-def observations(article: Article, result: ArticleStances, model_version: str) -> list[StanceObservation]:
+def observations(
+    article: Article, result: ArticleStances, model_version: str, text_cut_at: int | None = None
+) -> list[StanceObservation]:
     return [
         StanceObservation(
             article_id=article.id,
@@ -64,13 +79,36 @@ def observations(article: Article, result: ArticleStances, model_version: str) -
             evidence=s.sentence,
             model_version=model_version,
             source=source_of(article.url),
+            text_cut_at=text_cut_at,
         )
         for s in result.stances
     ]
 
 
-def document_of(article: Article) -> Document:
-    return Document(article.id, article.text or article.title, article.title)
+@dataclass(frozen=True)
+class Job:
+    """One article of a batch, as the classifier will read it."""
+
+    record: Record
+    article: Article
+    document: Document
+    cut_at: int | None
+
+
+def chunks(jobs: Sequence[Job], max_chars: int) -> list[list[Job]]:
+    """Consecutive jobs grouped so that a chunk's text stays within ``max_chars`` (one job at least):
+    the unit of classification between two checks of the batch's time budget and of a stop request."""
+    out: list[list[Job]] = []
+    size = 0
+    for job in jobs:
+        n = len(job.document.text)
+        if out and size + n <= max_chars:
+            out[-1].append(job)
+            size += n
+        else:
+            out.append([job])
+            size = n
+    return out
 
 
 @dataclass
@@ -79,6 +117,7 @@ class BatchOutcome:
     articles: int = 0
     dead_lettered: int = 0
     published: int = 0
+    left: int = 0  # articles not classified (time budget or stop): not committed, polled again
 
 
 class StanceStream:
@@ -94,6 +133,10 @@ class StanceStream:
         batch_ms: int,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        watch: BrokerWatch | None = None,
+        max_chars: int = 20_000,
+        batch_max_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.classifier = classifier
         self.consumer = consumer
@@ -105,6 +148,18 @@ class StanceStream:
         self.batch_ms = batch_ms
         self.retry = retry or RetryPolicy(attempts=6, base=0.5, cap=30.0)
         self.sleep = sleep
+        self.watch = watch
+        self.max_chars = max_chars
+        # A chunk holds a few articles' worth of text: large enough to keep the model's batches full,
+        # small enough that the budget and a stop request are checked every few seconds.
+        self.chunk_chars = 4 * max_chars
+        self.batch_max_s = batch_max_s
+        self.clock = clock
+        self._stop = threading.Event()  # run()'s stop event, for waits inside a batch
+
+    def _broker(self, fn: Callable[[], T], answered: Callable[[T], bool] = lambda _: True) -> T:
+        """``fn()``; with a watch, retried through a broker outage (StopRequested when stopped meanwhile)."""
+        return fn() if self.watch is None else self.watch.call(self._stop, fn, answered)
 
     def collect(self, stop: threading.Event) -> list[Record]:
         """Up to ``batch_articles`` records, waiting at most ``batch_ms`` in all (less when it is full)."""
@@ -114,36 +169,76 @@ class StanceStream:
             remaining = int((deadline - time.monotonic()) * 1000)
             if remaining <= 0:
                 break
-            records.extend(self.consumer.poll_batch(self.batch_articles - len(records), remaining))
+            want = self.batch_articles - len(records)
+            records.extend(self._broker(lambda: self.consumer.poll_batch(want, remaining), bool))  # noqa: B023
         return records
 
-    def _classify(
-        self, articles: list[tuple[Record, Article]]
-    ) -> list[tuple[Record, Article, ArticleStances]]:
-        docs = [document_of(a) for _, a in articles]
+    def _jobs(self, articles: list[tuple[Record, Article]]) -> list[Job]:
+        jobs = []
+        for record, article in articles:
+            text, cut_at = cut_text(article.text or article.title, self.max_chars)
+            if cut_at is not None:
+                self.metrics.text_cut.inc()
+                log.info(
+                    "article %s: text of %d characters cut to %d (CLASSIFY_MAX_CHARS)",
+                    article.id, len(article.text or article.title), cut_at,
+                )  # fmt: skip
+            jobs.append(Job(record, article, Document(article.id, text, article.title), cut_at))
+        return jobs
+
+    def _classify(self, jobs: list[Job]) -> tuple[list[tuple[Job, ArticleStances]], list[Job]]:
+        """(classified jobs, jobs left): chunk after chunk until the time budget or a stop request."""
+        deadline = self.clock() + self.batch_max_s
+        done: list[tuple[Job, ArticleStances]] = []
+        parts = chunks(jobs, self.chunk_chars)
+        for i, part in enumerate(parts):
+            reason = "stop" if self._stop.is_set() else "time" if self.clock() >= deadline else ""
+            if i and reason:  # the first chunk always runs, so every batch makes progress
+                left = [job for rest in parts[i:] for job in rest]
+                self.metrics.batches_cut.labels(reason).inc()
+                log.info(
+                    "batch cut short (%s): %d article(s) classified, %d left for the next poll",
+                    "stop requested" if reason == "stop" else f"over {self.batch_max_s:.0f} s",
+                    len(done), len(left),
+                )  # fmt: skip
+                return done, left
+            done += self._classify_chunk(part)
+        return done, []
+
+    def _classify_chunk(self, jobs: list[Job]) -> list[tuple[Job, ArticleStances]]:
         try:
-            results = self.classifier.classify(docs)
-            return [(r, a, res) for (r, a), res in zip(articles, results, strict=True)]
+            results = self.classifier.classify([j.document for j in jobs])
+            return list(zip(jobs, results, strict=True))
         except Exception as exc:  # a model failure: find the article that causes it, keep the others
-            log.warning("batch of %d failed to classify (%s); retrying one by one", len(docs), exc)
+            log.warning("chunk of %d failed to classify (%s); retrying one by one", len(jobs), exc)
         out = []
-        for (record, article), doc in zip(articles, docs, strict=True):
+        for job in jobs:
             try:
-                out.append((record, article, self.classifier.classify_one(doc)))
+                out.append((job, self.classifier.classify_one(job.document)))
             except Exception as exc:
                 self.metrics.dead_letters.labels("classify").inc()
-                self.dead_letters.send(record, f"classify failed: {type(exc).__name__}: {exc}")
+                error = f"classify failed: {type(exc).__name__}: {exc}"
+                self._broker(lambda: self.dead_letters.send(job.record, error))  # noqa: B023
         return out
 
     def _publish(self, messages: list[StanceObservation]) -> None:
+        def once() -> None:
+            try:
+                self.publisher.publish_all(self.stances_topic, messages)
+            except PublishError:
+                self.metrics.publish_failures.inc()
+                raise
+
+        if self.watch is not None:
+            self.watch.call(self._stop, once)
+            return
         attempt = 0
         while True:
             attempt += 1
             try:
-                self.publisher.publish_all(self.stances_topic, messages)
+                once()
                 return
             except PublishError as exc:
-                self.metrics.publish_failures.inc()
                 if self.retry.gives_up(attempt):
                     raise
                 wait = self.retry.delay(attempt)
@@ -151,7 +246,11 @@ class StanceStream:
                 self.sleep(wait)
 
     def handle(self, records: Sequence[Record]) -> BatchOutcome:
-        """Process one batch end to end and commit it; raises PublishError when the broker is lost."""
+        """Process one batch end to end and commit it.
+
+        Without a watch, raises PublishError when the broker is lost; with one, waits for it, and raises
+        StopRequested (nothing committed) when the stage is stopped meanwhile.
+        """
         outcome = BatchOutcome(records=len(records))
         articles: list[tuple[Record, Article]] = []
         for record in records:
@@ -159,23 +258,35 @@ class StanceStream:
                 articles.append((record, decode(Article, record.value)))
             except MessageError as exc:
                 self.metrics.dead_letters.labels("decode").inc()
-                self.dead_letters.send(record, str(exc))
+                error = str(exc)
+                self._broker(lambda: self.dead_letters.send(record, error))  # noqa: B023
                 outcome.dead_lettered += 1
         started = time.perf_counter()
-        classified = self._classify(articles) if articles else []
-        outcome.dead_lettered += len(articles) - len(classified)
+        classified, left = self._classify(self._jobs(articles)) if articles else ([], [])
+        outcome.dead_lettered += len(articles) - len(classified) - len(left)
         messages: list[StanceObservation] = []
-        for _, article, result in classified:
-            messages.extend(observations(article, result, self.classifier.version))
+        for job, result in classified:
+            messages.extend(observations(job.article, result, self.classifier.version, job.cut_at))
             self.metrics.sentences.inc(result.sentences)
         if articles:
             self.metrics.batch_seconds.observe(time.perf_counter() - started)
             self.metrics.batch_articles.observe(len(articles))
-            self.metrics.batch_queries.observe(sum(res.queries for _, _, res in classified))
+            self.metrics.batch_queries.observe(sum(res.queries for _, res in classified))
         if messages:
             self._publish(messages)
+        done = list(records)
+        if left:
+            # Commit only below each partition's first article left; rewind so the rest comes again.
+            first_left: dict[tuple[str, int], int] = {}
+            for job in left:
+                key = (job.record.topic, job.record.partition)
+                first_left[key] = min(first_left.get(key, job.record.offset), job.record.offset)
+            cut = [r.offset >= first_left.get((r.topic, r.partition), r.offset + 1) for r in records]
+            done = [r for r, c in zip(records, cut, strict=True) if not c]
+            self.consumer.rewind([r for r, c in zip(records, cut, strict=True) if c])
+            outcome.left = len(left)
         try:
-            self.consumer.commit(records)  # only after every stance (and dead letter) was acknowledged
+            self.consumer.commit(done)  # only after every stance (and dead letter) was acknowledged
         except Exception as exc:  # a rebalance took the partitions: the new owner redoes the batch
             self.metrics.commit_failures.inc()
             log.warning("commit of %d records failed (%s); they will be delivered again", len(records), exc)
@@ -186,7 +297,16 @@ class StanceStream:
         return outcome
 
     def run(self, stop: threading.Event) -> None:
-        """Consume until ``stop`` is set; the batch in hand is finished and committed first."""
+        """Consume until ``stop`` is set. A stop request ends the batch in hand after its current chunk:
+        what is done is published and committed, the rest left for the next owner (so is the whole
+        batch when the broker is away)."""
+        self._stop = stop
+        try:
+            self._loop(stop)
+        except StopRequested:
+            log.info("stopped while waiting for the broker; the batch in hand was not committed")
+
+    def _loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
             records = self.collect(stop)
             if records:
@@ -198,6 +318,10 @@ class StanceStream:
                     outcome.published,
                     outcome.dead_lettered,
                 )
+            elif self.watch is not None:
+                self.watch.idle(stop)
+            if self.watch is not None and self.watch.down:
+                continue
             try:
                 self.metrics.lag.update(self.consumer.group_id, self.consumer.lag())
             except Exception as exc:  # lag is diagnostics only; never stop the stage for it

@@ -72,3 +72,15 @@ def split_sentences(text: str) -> list[str]:
         if line.strip():
             sentences.extend(_split_line(line))
     return sentences
+
+
+def cut_text(text: str, max_chars: int) -> tuple[str, int | None]:
+    """``text`` cut to at most ``max_chars`` characters (at a space near the end when there is one), and
+    where it was cut (None when it was not)."""
+    if len(text) <= max_chars:
+        return text, None
+    head = text[:max_chars]
+    space = head.rfind(" ", max_chars - 200)
+    if space > 0:
+        head = head[:space]
+    return head, len(head)

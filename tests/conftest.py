@@ -89,3 +89,27 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return load_settings(**base)
 
     return build
+
+
+@pytest.fixture
+def own_broker(make_settings: Callable[..., Settings]) -> Iterator[tuple[Settings, object]]:
+    """A broker of this test's own (fresh data directory, free ports), for tests that stop and start it.
+
+    Yields (settings, LocalBroker), started; the broker is stopped at the end.
+    """
+    import socket
+
+    from core.broker import LocalBroker
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    settings = make_settings(broker_port=free_port(), broker_controller_port=free_port())
+    broker = LocalBroker(settings, start_timeout=90)
+    address = broker.start(exit_with_pid=os.getpid())
+    try:
+        yield settings.model_copy(update={"kafka_bootstrap": address}), broker
+    finally:
+        broker.stop()

@@ -40,6 +40,7 @@ class Notifier(Protocol):
 
     name: str
     digest: bool  # whether bursts go to this channel as a digest
+    digest_max: int | None  # the most alerts one digest message carries (None: no limit)
 
     def send(self, alert: Alert) -> Outcome: ...
 

@@ -14,6 +14,7 @@ from core.messages import Alert
 class ConsoleNotifier:
     name = "console"
     digest = True
+    digest_max: int | None = None
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream

@@ -58,6 +58,7 @@ def subject_for(template: str, alert: Alert) -> str:
 class EmailNotifier:
     name = "email"
     digest = True
+    digest_max: int | None = None
 
     def __init__(self, config: SmtpConfig) -> None:
         self._c = config

@@ -16,6 +16,7 @@ from core.messages import Alert
 class JsonlNotifier:
     name = "jsonl"
     digest = False
+    digest_max: int | None = None
 
     def __init__(self, path: Path) -> None:
         self._path = path

@@ -21,6 +21,7 @@ MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_TEXT = 3000
+DIGEST_MAX = MAX_BLOCKS - 1  # a header, then one section per alert: the dispatcher never sends more
 
 
 def _section(mrkdwn: str) -> dict[str, Any]:
@@ -83,23 +84,34 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
     return {"text": escape.shorten(escape.slack(render.headline(alert)), MAX_TEXT), "blocks": blocks}
 
 
+def _digest_section(a: Alert) -> dict[str, Any]:
+    first = a.evidence[0] if a.evidence else None
+    src = f"\n{escape.slack_link(first.url, first.title or first.url)}" if first else ""
+    ident = f"\nalert `{escape.slack(a.id)}`"
+    room = MAX_SECTION - len(ident)  # the id is never the part that is cut
+    return _section(escape.shorten(f"*{escape.slack(render.headline(a))}*{src}", room) + ident)
+
+
 def digest_payload(alerts: Sequence[Alert]) -> dict[str, Any]:
-    """One Block Kit message summarising several alerts."""
+    """One Block Kit message summarising several alerts, each with its stable id.
+
+    Up to ``DIGEST_MAX`` alerts get a section each; past that (the dispatcher never sends more) the
+    rest are named by id in one last section.
+    """
     head = render.digest_headline(alerts)
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": head}}]
-    room = MAX_BLOCKS - len(blocks) - 1
-    for a in alerts[:room]:
-        first = a.evidence[0] if a.evidence else None
-        src = f"\n{escape.slack_link(first.url, first.title or first.url)}" if first else ""
-        blocks.append(_section(f"*{escape.slack(render.headline(a))}*{src}"))
+    room = MAX_BLOCKS - len(blocks) - (len(alerts) > DIGEST_MAX)
+    blocks += [_digest_section(a) for a in alerts[:room]]
     if len(alerts) > room:
-        blocks.append(_section(f"_…and {len(alerts) - room} more alerts_"))
+        rest = ", ".join(f"`{escape.slack(a.id)}`" for a in alerts[room:])
+        blocks.append(_section(f"_…and {len(alerts) - room} more alerts:_ {rest}"))
     return {"text": escape.slack(head), "blocks": blocks}
 
 
 class SlackNotifier:
     name = "slack"
     digest = True
+    digest_max: int | None = DIGEST_MAX
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ from core.messages import Alert
 class WebhookNotifier:
     name = "webhook"
     digest = True
+    digest_max: int | None = None
 
     def __init__(self, url: str, timeout: float) -> None:
         self._url = url  # a secret: never logged, never in an Outcome

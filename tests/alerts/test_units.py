@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from alerts import digest, escape, route
-from alerts.channels import redact
+from alerts import digest, escape, render, route
+from alerts.channels import redact, slack
 from alerts.detect import DetectConfig
 from alerts.outbox import Row
 from alerts.service import fold
@@ -90,3 +91,32 @@ def test_store_round_trip_and_idempotent_enqueue(tmp_path: Path) -> None:
     store.close()
     reopened = Store(tmp_path / "s.sqlite3")
     assert reopened.pair_states() == {"RU:sanctions": states["RU:sanctions"]}
+
+
+def _ids_in(text: str, ids: list[str]) -> list[str]:
+    return [i for i in ids if i in text]
+
+
+def test_every_alert_in_a_digest_carries_its_id() -> None:
+    alerts = [alert(alert_id=f"digest-id-{i:02d}") for i in range(3)]
+    ids = [a.id for a in alerts]
+    assert _ids_in(render.digest_text(alerts), ids) == ids
+    assert _ids_in(render.digest_html(alerts), ids) == ids
+    payload = json.dumps(slack.digest_payload(alerts))
+    assert _ids_in(payload, ids) == ids
+
+
+def test_an_overfull_slack_digest_still_names_every_id() -> None:
+    alerts = [alert(alert_id=f"{i:032x}") for i in range(120)]
+    payload = slack.digest_payload(alerts)
+    assert len(payload["blocks"]) <= slack.MAX_BLOCKS
+    assert all(len(b["text"]["text"]) <= slack.MAX_SECTION for b in payload["blocks"][1:])
+    ids = [a.id for a in alerts]
+    assert _ids_in(json.dumps(payload), ids) == ids
+
+
+def test_digest_plan_splits_a_burst_into_sends_a_channel_can_carry() -> None:
+    rows = [_row(i, 100.0) for i in range(7)]
+    sends = digest.plan(rows, 8, 110.0, threshold=5, hold=10, max_rows=3)
+    assert [len(s.rows) for s in sends] == [3, 3, 1] and [s.digest for s in sends] == [True, True, False]
+    assert [r.id for s in sends for r in s.rows] == list(range(7))

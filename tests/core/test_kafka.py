@@ -290,3 +290,33 @@ def test_publisher_without_broker_raises_publish_error(make_settings: Callable[.
     with pytest.raises(PublishError, match=f"127.0.0.1:{closed}"):
         Publisher(settings)
     assert time.monotonic() - started < 15, "the configured timeout bounds the wait"
+
+
+def test_publish_each_answers_per_message_and_fails_fast_when_the_broker_goes_away(
+    own_broker: tuple[Settings, object],
+) -> None:
+    import time
+
+    base, broker = own_broker
+    settings = base.model_copy(update={"kafka_request_timeout_ms": 2000})
+    ensure_topics(settings)
+    topic = Topics(settings.topic_prefix).articles
+    huge = articles(1, start=100)[0].model_copy(update={"content": "x" * (2 * 1024 * 1024)})
+    publisher = Publisher(settings)
+    try:
+        out = publisher.publish_each(topic, [*articles(2), huge, *articles(2, start=2)], timeout=10)
+        assert [(d.ok, d.too_large) for d in out] == [(True, False)] * 2 + [(False, True)] + [
+            (True, False)
+        ] * 2
+        assert "refused: too large" in out[2].error
+        broker.stop()  # type: ignore[attr-defined]
+        began = time.monotonic()
+        # To a topic this producer has no metadata for yet, send() waits max_block_ms (2 s) for it:
+        # once, not once per message (8 x 2 s).
+        out = publisher.publish_each(Topics(settings.topic_prefix).alerts, articles(8, start=10), timeout=2)
+        assert not any(d.ok or d.too_large for d in out) and time.monotonic() - began < 8
+        broker.start()  # type: ignore[attr-defined]
+        out = publisher.publish_each(topic, articles(2, start=20), timeout=30)
+        assert all(d.ok for d in out)
+    finally:
+        publisher.close()

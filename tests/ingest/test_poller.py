@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -118,6 +119,56 @@ def test_broker_down_loses_nothing(rig: Rig) -> None:
     assert len(rig.publisher.articles) == 3
     assert rig.metric("stancewatch_ingest_publish_failures_total") == 1
     assert rig.metric("stancewatch_feed_consecutive_failures", feed="f") == 0
+
+
+def test_each_article_has_its_own_outcome_so_acknowledged_ones_never_go_out_twice(rig: Rig) -> None:
+    body = rss(items(3))
+    with serve({"/f": lambda _h: (200, RSS_HEADERS, body)}) as srv:
+        feed = Feed("f", srv.url("/f"))
+        rig.publisher.unacked = {"story-1"}
+        first = rig.poller().poll(feed)
+        assert first.result == "publish_error" and first.published == 2
+        assert "1 of 3 article(s)" in first.error
+        rig.publisher.unacked = set()
+        second = rig.poller().poll(feed)
+        third = rig.poller().poll(feed)
+    assert second.result == "ok" and second.published == 1 and second.duplicates == 2
+    assert third.published == 0
+    assert sorted(a.guid for a in rig.publisher.articles) == ["story-0", "story-1", "story-2"]
+    assert rig.metric("stancewatch_articles_published_total") == 3
+
+
+def test_an_oversized_article_is_trimmed_or_dead_lettered_once_and_the_feed_goes_on(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    feed_items = items(4, prefix="big")
+    feed_items[1]["description"] = "word " * 60_000  # ~300 kB
+    body = rss(feed_items)
+    for limit, refused in ((64 * 1024, 0), (1024 * 1024, 1)):
+        # Trimmed under 64 kB it fits the twin's 100 kB limit; left at 300 kB the twin refuses it.
+        settings = make_settings(host_min_gap=0.0, article_max_bytes=limit, data_dir=tmp_path / str(limit))
+        publisher = ListPublisher(max_bytes=100 * 1024)
+        state, fetcher = State.in_data_dir(settings.data_dir), Fetcher(settings)
+        registry = new_registry()
+        metrics = IngestMetrics(registry)
+        try:
+            poller = Poller(settings, state, fetcher, publisher, "articles", metrics)
+            with serve({"/f": lambda _h: (200, RSS_HEADERS, body)}) as srv:
+                first = poller.poll(Feed("f", srv.url("/f")))
+                again = poller.poll(Feed("f", srv.url("/f")))
+            dead = state.dead_letters()
+        finally:
+            fetcher.close()
+            state.close()
+        assert first.result == "ok" and first.refused == refused and first.trimmed == 1 - refused
+        assert first.published == 4 - refused and again.published == 0 and again.duplicates == 4
+        assert sorted(a.guid for a in publisher.articles) == sorted(
+            f"big-{i}" for i in range(4) if not (refused and i == 1)
+        )
+        assert [d.guid for d in dead] == (["big-1"] if refused else [])
+        get = registry.get_sample_value
+        assert get("stancewatch_articles_trimmed_total") == 1 - refused
+        assert get("stancewatch_ingest_dead_letters_total") == refused
 
 
 def test_410_stops_polling_and_is_remembered(rig: Rig) -> None:

@@ -76,6 +76,10 @@ class ListConsumer:
     def commit(self, records: Sequence[Record]) -> None:
         self.committed.extend(records)
 
+    def rewind(self, records: Sequence[Record]) -> None:
+        """Serve ``records`` again first (as a real consumer seeking back would)."""
+        self.records = sorted(records, key=lambda r: (r.topic, r.partition, r.offset)) + self.records
+
     def lag(self) -> dict[tuple[str, int], int]:
         return {("articles", 0): len(self.records)}
 
