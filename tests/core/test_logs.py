@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.logs import configure
+from core.logs import LIBRARIES, SECRET_BEARING, configure
 
 
 @pytest.fixture(autouse=True)
 def restore_levels() -> Iterator[None]:
-    names = ("", "apscheduler", "kafka", "httpx", "httpcore", "py.warnings")
+    # every logger configure() sets: one left at INFO (torch's) chatters at the session's exit
+    names = ("", *LIBRARIES, *SECRET_BEARING, "py.warnings")
     saved = {n: logging.getLogger(n).level for n in names}
     handlers = list(logging.getLogger().handlers)
     yield
