@@ -22,6 +22,7 @@ from core import metrics as core_metrics
 from core.baseline import BaselineError
 from core.kafka import PublishError, bootstrap_of
 from core.settings import Settings, SettingsError, from_context
+from core.vocabulary import VocabularyError, load_vocabulary
 
 
 def _bootstrap(settings: Settings) -> str:
@@ -37,9 +38,12 @@ def alert_command(ctx: typer.Context) -> None:
     settings = from_context(ctx)
     try:
         route.validate(settings.alert_routes, notifiers.CHANNELS)
-        baseline = baseline_setup.ensure(settings.baseline_path, settings.baseline_article)
+        vocabulary = load_vocabulary(settings.countries_file, settings.topics_file)
+        baseline = baseline_setup.ensure(
+            settings.baseline_path, settings.baseline_article, vocabulary.country_codes
+        )
         channels = notifiers.build(settings)
-    except (BaselineError, SettingsError, RouteError) as exc:
+    except (BaselineError, SettingsError, RouteError, VocabularyError) as exc:
         print(f"stancewatch alert: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     registry = core_metrics.new_registry()

@@ -42,6 +42,7 @@ def load_model(settings: Settings) -> Predictor:
         topics_file=settings.topics_file,
         cache_dir=settings.cache_dir,
         int8=settings.classify_int8,
+        countries_file=settings.countries_file,
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 
+from core.vocabulary import Topic, load_vocabulary
+from processors.hypotheses import COUNTRY_NAMES, hypothesis, premise
 from processors.lexicon import load_lexicon
 from processors.markers import mark_country
-from processors.training.hypotheses import COUNTRY_NAMES, hypothesis, load_topic_phrases, premise
 
 SHIPPED_COUNTRIES = ("US", "RU", "CN", "KR", "KP", "JP")
 SHIPPED_TOPICS = (
@@ -23,6 +24,10 @@ SHIPPED_TOPICS = (
 )
 # sha256 of the 108 hypotheses (countries x topics x support/oppose, in the order above), one per line
 ALL_HYPOTHESES_SHA256 = "51889aaf1c92edfceb749ff8cb49e09527047e6cce1823b1e4f023d323a13422"
+
+
+def load_topic_phrases() -> dict[str, Topic]:
+    return {t.id: t for t in load_vocabulary().topics}
 
 
 def test_a_few_hypotheses_read_exactly_as_in_training() -> None:
