@@ -17,7 +17,7 @@ from processors.hypotheses import free_hypothesis, hypothesis, premise
 from processors.lexicon import load_lexicon
 from processors.training import contrast, data, synthetic
 from processors.training.metrics import ece, macro_f1
-from processors.training.phrasebook import QUOTES, TOPICS
+from processors.training.phrasebook import ALIASES, QUOTES, TOPICS
 
 
 def load_topic_phrases(path: Path | None = None) -> dict[str, Topic]:
@@ -240,3 +240,9 @@ def test_train_options_override_only_what_is_given() -> None:
     assert recipe(base, None, 120, None).steps == 120
     small = recipe(base, None, None, None, "minilm")
     assert small.lora.base == "minilm" and small.lora.rank == base.lora.rank and small.seed == base.seed
+
+
+def test_generators_take_codes_and_names_from_the_one_vocabulary() -> None:
+    shipped = load_vocabulary()
+    assert shipped.country_codes == synthetic.COUNTRIES
+    assert {code: subjects[0] for code, subjects in ALIASES.items()} == dict(shipped.country_names)
