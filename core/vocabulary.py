@@ -137,8 +137,8 @@ def _problem(err: Mapping[str, Any]) -> tuple[str, str]:
     loc = [str(p) for p in err["loc"]]
     kind = err["type"]
     if "[key]" in loc:
-        where = ".".join(loc[: loc.index("[key]")])
-        return where, "this key must be text: quote it (YAML reads NO, yes, on, off as true or false)"
+        where = ".".join(loc[: loc.index("[key]") - 1]) or "(top level)"
+        return where, "a key here is not text (YAML reads NO, yes, on, off as true or false): quote it ('NO')"
     if loc and loc[-1].isdigit() and kind in ("string_type", "string_too_short"):
         loc, kind = loc[:-1], "list_type"  # a bad item: the list is what the operator fixes
     where = ".".join(loc) or "(top level)"
@@ -162,7 +162,10 @@ def _validated(model: type[_Entry], data: Mapping[str, Any], path: Path) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        where, problem = _problem(exc.errors()[0])
+        errors = exc.errors()
+        # a misspelt key ("descripton") is also a missing one: name the spelling, the likelier fix
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        where, problem = _problem(first)
         raise VocabularyError(f"{path}: {where}: {problem}") from None
 
 
