@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import typer
@@ -155,3 +156,26 @@ def test_an_added_country_and_topic_go_through_classify_alerts_and_board(
     assert runtime.config.countries[-1] == "IN" and "port_calls" in runtime.config.topics
     page = TestClient(runtime.app, base_url="http://127.0.0.1").get("/").text
     assert 'data-pair="IN:port_calls"' in page and "India" in page
+
+
+def test_the_served_model_asks_about_the_operators_countries_and_topics(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import processors.model as served
+
+    class Loaded:  # an NLI model directory, minus the weights (its forward pass is never called here)
+        config = SimpleNamespace(id2label={0: "entailment", 1: "neutral", 2: "contradiction"})
+
+        def eval(self) -> Loaded:
+            return self
+
+    monkeypatch.setattr(served.AutoModelForSequenceClassification, "from_pretrained", lambda path: Loaded())
+    monkeypatch.setattr(served.AutoTokenizer, "from_pretrained", lambda path: object())
+    (tmp_path / "nli").mkdir()
+    model = commands.load_model(settings.model_copy(update={"model_path": str(tmp_path / "nli")}))
+    assert isinstance(model, StanceModel)
+    assert model.hypotheses("IN", "port_calls") == (
+        "India favours letting North Korean ships call at its ports.",
+        "India opposes North Korean ships calling at its ports.",
+    )
+    assert model.hypotheses("US", "sanctions")[0].startswith("The United States favours imposing")
