@@ -25,7 +25,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from core.files import FileError, read_yaml_mapping
 
@@ -102,6 +109,12 @@ Phrase = Annotated[Text, AfterValidator(lambda s: s.rstrip("."))]
 
 class _Entry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, data: Any) -> Any:
+        """A key with nothing after it ("ignore:") is left out: its default, or "lacks KEY" if required."""
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
 
 
 class CountryEntry(_Entry):
