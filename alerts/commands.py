@@ -37,8 +37,8 @@ def alert_command(ctx: typer.Context) -> None:
     """Run the alert stage: consume stances, compare with the baseline, publish and deliver alerts."""
     settings = from_context(ctx)
     try:
-        route.validate(settings.alert_routes, notifiers.CHANNELS)
         vocabulary = load_vocabulary(settings.countries_file, settings.topics_file)
+        route.validate(settings.alert_routes, notifiers.CHANNELS, vocabulary)
         baseline = baseline_setup.ensure(
             settings.baseline_path, settings.baseline_article, vocabulary.country_codes
         )
