@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from core import baseline as core_baseline
@@ -32,8 +33,9 @@ def build_with_cli(article: Path, out: Path, timeout: float = 1800.0) -> None:
         raise BaselineError(f"{out}: 'stancewatch baseline build' failed (exit {proc.returncode}): {last}")
 
 
-def ensure(path: Path, article: Path) -> Baseline:
-    """The baseline at ``path``, built from ``article`` first when the file does not exist."""
+def ensure(path: Path, article: Path, countries: Sequence[str] | None = None) -> Baseline:
+    """The baseline at ``path``, built from ``article`` first when the file does not exist; its entries'
+    countries must be in ``countries`` (the vocabulary's codes; default: the shipped ones)."""
     if not path.exists():
         print(
             f"stancewatch alert: no baseline at {path}; building one from {article} "
@@ -43,4 +45,4 @@ def ensure(path: Path, article: Path) -> Baseline:
         path.parent.mkdir(parents=True, exist_ok=True)
         build_with_cli(article, path)
         print(f"stancewatch alert: wrote baseline {path} for review", file=sys.stderr)
-    return core_baseline.load(path)
+    return core_baseline.load(path, countries=countries)

@@ -24,6 +24,7 @@ from core.baseline import BaselineError
 from core.kafka import PublishError, bootstrap_of
 from core.outage import StopRequested
 from core.settings import Settings, SettingsError, from_context
+from core.vocabulary import VocabularyError, load_vocabulary
 
 
 def _bootstrap(settings: Settings) -> str:
@@ -38,10 +39,13 @@ def alert_command(ctx: typer.Context) -> None:
     """Run the alert stage: consume stances, compare with the baseline, publish and deliver alerts."""
     settings = from_context(ctx)
     try:
-        route.validate(settings.alert_routes, notifiers.CHANNELS)
-        baseline = baseline_setup.ensure(settings.baseline_path, settings.baseline_article)
+        vocabulary = load_vocabulary(settings.countries_file, settings.topics_file)
+        route.validate(settings.alert_routes, notifiers.CHANNELS, vocabulary)
+        baseline = baseline_setup.ensure(
+            settings.baseline_path, settings.baseline_article, vocabulary.country_codes
+        )
         channels = notifiers.build(settings)
-    except (BaselineError, SettingsError, RouteError) as exc:
+    except (BaselineError, SettingsError, RouteError, VocabularyError) as exc:
         print(f"stancewatch alert: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     registry = core_metrics.new_registry()

@@ -81,10 +81,11 @@ def _ours(model_path: str, items: list[GoldItem], repeats: int, precision: str) 
 def _naive(export_dir: str, items: list[GoldItem], batch_size: int) -> dict[str, Any]:
     from transformers import pipeline
 
-    from processors.training.hypotheses import COUNTRY_NAMES, hypothesis, load_topic_phrases
+    from core.vocabulary import load_vocabulary
+    from processors.hypotheses import COUNTRY_NAMES, hypothesis
 
     settings = load_settings()
-    phrases = load_topic_phrases(settings.topics_file)
+    phrases = {t.id: t for t in load_vocabulary(topics_file=settings.topics_file).topics}
     labels: list[tuple[str, str, str]] = []
     hypotheses: list[str] = []
     for country in COUNTRY_NAMES:

@@ -19,12 +19,13 @@ from board.health import ConsumerStatus
 from board.metrics import BoardMetrics
 from board.service import BoardConsumer
 from board.store import ReadModel, db_path
-from board.view import all_topics, topic_names
+from board.view import all_topics
 from board.web import LOOPBACK_NAMES, BoardConfig, create_app
 from core import baseline as core_baseline
 from core.baseline import Baseline, BaselineError
 from core.kafka import Consumer, Topics, ensure_topics
-from core.settings import REPO_ROOT, Settings
+from core.settings import Settings
+from core.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +57,17 @@ def address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def board_topics(settings: Settings, baseline: Baseline) -> tuple[str, ...]:
-    files = (REPO_ROOT / "processors" / "topics.yaml", settings.topics_file)
-    return tuple(all_topics(topic_names(*files), baseline))
+def board_topics(vocabulary: Vocabulary, baseline: Baseline) -> tuple[str, ...]:
+    """The vocabulary's topics, then any only the baseline names (so nothing is hidden)."""
+    return tuple(all_topics(vocabulary.topic_ids, baseline))
 
 
 class BaselineFile:
     """The baseline at ``path``, read again when the file changes; the last good one while it is bad."""
 
-    def __init__(self, path: Path, initial: Baseline) -> None:
+    def __init__(self, path: Path, initial: Baseline, countries: tuple[str, ...] | None = None) -> None:
         self.path = path
+        self.countries = countries
         self._baseline = initial
         self._stamp = self._mtime()
         self._lock = threading.Lock()
@@ -82,7 +84,7 @@ class BaselineFile:
             if stamp is not None and stamp != self._stamp:
                 self._stamp = stamp
                 try:
-                    self._baseline = core_baseline.load(self.path)
+                    self._baseline = core_baseline.load(self.path, countries=self.countries)
                     log.info("board: baseline %s reloaded", self.path)
                 except BaselineError as exc:
                     log.warning("board: keeping the previous baseline: %s", exc)
@@ -107,15 +109,21 @@ class BoardRuntime:
         self.metrics = BoardMetrics.build(self.registry)
         self.model = ReadModel(db_path(s))
         self.status = ConsumerStatus(self.mode)
+        vocabulary = load_vocabulary(s.countries_file, s.topics_file)  # checked by the command already
+        codes = vocabulary.country_codes
         self.config = BoardConfig(
             baseline=self.baseline,
-            topics=board_topics(s, self.baseline),
+            topics=board_topics(vocabulary, self.baseline),
+            countries=codes,
+            country_names={c.code: c.label for c in vocabulary.countries},
             token=token,
             refresh_s=s.board_refresh_s,
             grafana_url=s.grafana_url,
             allowed_hosts=LOOPBACK_NAMES if is_loopback(s.board_host) and not token else None,
             baseline_source=(
-                BaselineFile(self.baseline_file, self.baseline) if self.baseline_file is not None else None
+                BaselineFile(self.baseline_file, self.baseline, codes)
+                if self.baseline_file is not None
+                else None
             ),
         )
         self.app = create_app(self.model, self.config, self.status, self.registry, self.metrics)

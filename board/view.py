@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-
-import yaml
 
 from board.store import StoredAlert
 from core.baseline import Baseline, Position
@@ -91,26 +88,6 @@ def matrix(
         [cell(c, t, positions.get(f"{c}:{t}"), latest.get((c, t)), counts.get((c, t), 0)) for t in topics]
         for c in countries
     ]
-
-
-def topic_names(*files: Path | None) -> list[str]:
-    """Topic names, in file order, from the classifier's topic files (``topics:`` mapping keys).
-
-    Read as data, so the board's columns follow the topics the classifier labels without importing that
-    stage; a missing or unreadable file adds nothing.
-    """
-    names: list[str] = []
-    for path in files:
-        if path is None:
-            continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            continue
-        topics = data.get("topics") if isinstance(data, dict) else None
-        if isinstance(topics, dict):
-            names += [str(k) for k in topics if str(k) not in names]
-    return names
 
 
 def all_topics(known: Sequence[str], baseline: Baseline, seen: Iterable[str] = ()) -> list[str]:

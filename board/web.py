@@ -17,8 +17,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from board.health import ConsumerStatus, health
 from board.metrics import BoardMetrics
 from board.store import Query, ReadModel
 from core.baseline import Baseline
-from core.messages import COUNTRIES
+from core.vocabulary import shipped_vocabulary
 
 HERE = Path(__file__).resolve().parent
 CSP = (
@@ -53,14 +53,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
-COUNTRY_NAMES = {
-    "US": "United States",
-    "RU": "Russia",
-    "CN": "China",
-    "KR": "South Korea",
-    "KP": "North Korea",
-    "JP": "Japan",
-}
 OPEN_PATHS = ("/metrics",)
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -74,7 +66,12 @@ class BoardConfig:
     token: str | None = None
     refresh_s: float = 5.0
     grafana_url: str = ""
-    countries: tuple[str, ...] = COUNTRIES
+    # The vocabulary's country codes and their labels (``core.vocabulary``); the runtime passes the
+    # operator's, so an added country gets its row.
+    countries: tuple[str, ...] = field(default_factory=lambda: shipped_vocabulary().country_codes)
+    country_names: Mapping[str, str] = field(
+        default_factory=lambda: {c.code: c.label for c in shipped_vocabulary().countries}
+    )
     # When set, asked on every page for the baseline (the live board follows a file that the alert
     # stage may write after the board started, or a reviewer edits); else ``baseline`` is used.
     baseline_source: Callable[[], Baseline] | None = None
@@ -226,7 +223,7 @@ class Filters:
         return urlencode(items)
 
 
-def templates() -> Jinja2Templates:
+def templates(country_names: Mapping[str, str]) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,  # every template, whatever its name
@@ -234,7 +231,7 @@ def templates() -> Jinja2Templates:
     )
     env.filters.update(when=when, day=day, safe_url=safe_url, domain=domain)
     env.globals.update(
-        country_names=COUNTRY_NAMES,
+        country_names=country_names,
         moved_label=view.MOVED_LABEL,
         sign=view.STANCE_SIGN,
         one_day=timedelta(days=1),
@@ -251,7 +248,7 @@ def create_app(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Starlette:
     """The ASGI app over ``model``; ``clock`` gives "now" for freshness and "today"."""
-    pages = templates()
+    pages = templates(config.country_names)
     topics = list(config.topics)
 
     def common(request: Request, filters: Filters) -> dict[str, Any]:
@@ -303,7 +300,7 @@ def create_app(
             observations,
             history,
             position.stance if position else None,
-            f"{COUNTRY_NAMES.get(country, country)} on {topic}: side over time",
+            f"{config.country_names.get(country, country)} on {topic}: side over time",
         )
         ctx = {
             **common(request, f),

@@ -15,6 +15,7 @@ naming the file, entry and problem.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.files import FileError, read_yaml_mapping
-from core.messages import COUNTRIES, BaselineStance, UtcDatetime
+from core.messages import BaselineStance, UtcDatetime
+from core.vocabulary import shipped_vocabulary
 
 
 class BaselineError(ValueError):
@@ -71,8 +73,11 @@ def save(baseline: Baseline, path: Path) -> None:
     tmp.replace(path)
 
 
-def load(path: Path, topics: set[str] | None = None) -> Baseline:
-    """Read and validate a baseline file; unknown countries (and topics, when given) are errors."""
+def load(path: Path, topics: set[str] | None = None, countries: Sequence[str] | None = None) -> Baseline:
+    """Read and validate a baseline file; countries outside ``countries`` (default: the shipped
+    vocabulary's; a stage passes its operator's, ``core.vocabulary``) and topics outside ``topics``
+    (when given) are errors."""
+    known = shipped_vocabulary().country_codes if countries is None else tuple(countries)
     try:
         raw = read_yaml_mapping(path, "baseline file")
     except FileError as exc:
@@ -85,8 +90,11 @@ def load(path: Path, topics: set[str] | None = None) -> Baseline:
         raise BaselineError(f"{path}: {where}: {err['msg']}") from None
     seen: set[str] = set()
     for i, pos in enumerate(baseline.positions):
-        if pos.country not in COUNTRIES:
-            raise BaselineError(f"{path}: positions.{i}: unknown country {pos.country!r}")
+        if pos.country not in known:
+            raise BaselineError(
+                f"{path}: positions.{i}: unknown country {pos.country!r} (known: {', '.join(known)}; "
+                "add it to the countries file or fix the entry)"
+            )
         if topics is not None and pos.topic not in topics:
             raise BaselineError(f"{path}: positions.{i}: unknown topic {pos.topic!r}")
         if pos.key in seen:

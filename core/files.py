@@ -1,5 +1,5 @@
 """Reading the operator's input files: one wording for a file that cannot be read, and the YAML reader
-that the baseline file (core/baseline.py) and the countries/topics files (processors/lexicon.py) share.
+that the baseline file (core/baseline.py) and the countries/topics files (core/vocabulary.py) share.
 
 Every command that reads a file it was given says ``cannot read PATH: REASON`` (the operating system's
 reason: "No such file or directory", "Is a directory", "Permission denied").

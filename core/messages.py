@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-COUNTRIES: tuple[str, ...] = ("US", "RU", "CN", "KR", "KP", "JP")
 Stance = Literal["support", "oppose", "neutral"]
 BaselineStance = Literal["support", "oppose", "neutral", "mixed"]
 AlertKind = Literal["reversal", "shift", "new_position", "reverted"]

@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     classify_batch_ms: int = Field(default=500, ge=1)
     # Chosen on the project's own example sentences (F1 0.77 at 0.4 against 0.69 at 0.5 with minilm-nli-v2).
     classify_min_confidence: float = Field(default=0.4, ge=0, le=1)
-    # Extra alias / topic files merged over processors/countries.yaml and processors/topics.yaml.
+    # The operator's vocabulary files (core/vocabulary.py): extra aliases and countries merged into
+    # core/countries.yaml; a topic file used instead of core/topics.yaml. Every stage reads them.
     countries_file: Path | None = None
     topics_file: Path | None = None
     classify_group: str = "stancewatch-processors"

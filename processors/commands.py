@@ -40,6 +40,7 @@ def load_model(settings: Settings) -> Predictor:
     return StanceModel.load(
         settings.model_path or None,
         topics_file=settings.topics_file,
+        countries_file=settings.countries_file,
         cache_dir=settings.cache_dir,
         precision=settings.classify_precision,
     )

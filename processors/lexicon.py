@@ -1,9 +1,8 @@
 """The classifier's vocabulary: countries with their aliases, and topics with their cue words.
 
-``load_lexicon(countries_file, topics_file)`` reads the files the project ships (processors/countries.yaml,
-processors/topics.yaml): a user's countries file adds aliases to the shipped ones, a user's topics
-file replaces the shipped topics (the model builds its hypotheses from the same file). A bad file raises
-``LexiconError`` with one line naming the file and the problem. Matching (``Lexicon.mentions``,
+``load_lexicon(countries_file, topics_file)`` matches the one vocabulary every stage shares
+(``core.vocabulary``: core/countries.yaml, core/topics.yaml and the operator's files, validated there; a bad
+file raises ``LexiconError``, the vocabulary's one-line error). Matching (``Lexicon.mentions``,
 ``Lexicon.cues``) is pure.
 
 Alias matching is case-sensitive on whole words ("US" never matches "us"); the leftmost, longest alias
@@ -23,12 +22,11 @@ are never asked about it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from core.files import FileError, read_yaml_mapping
+from core.vocabulary import Country, Topic, Vocabulary, VocabularyError, load_vocabulary
 from processors.names import (
     BARE_NAME,
     COMPASS_ALIAS,
@@ -40,36 +38,10 @@ from processors.names import (
     cue_pattern,
     inside_name,
 )
-from processors.training.hypotheses import TopicsError, parse_topic_phrases
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-COUNTRIES_FILE = PACKAGE_DIR / "countries.yaml"
-TOPICS_FILE = PACKAGE_DIR / "topics.yaml"
+__all__ = ["Country", "Lexicon", "LexiconError", "Mention", "Topic", "load_lexicon"]
 
-
-class LexiconError(ValueError):
-    """A countries or topics file is unreadable or malformed; the message is one line."""
-
-
-@dataclass(frozen=True)
-class Country:
-    code: str
-    name: str
-    aliases: tuple[str, ...]
-    surnames: tuple[str, ...] = ()  # aliases that count only when not preceded by another name
-
-
-@dataclass(frozen=True)
-class Topic:
-    id: str
-    description: str
-    support: str
-    oppose: str
-    cues: tuple[str, ...]
-    weak_cues: tuple[str, ...] = ()
-    participants: tuple[str, ...] = ()
-    not_held_by: tuple[str, ...] = ()  # countries that take no side on it (North Korea does not back itself)
-    qualifies: bool = False  # its cues say whose talks these are: "inter-Korean talks" are not US-DPRK talks
+LexiconError = VocabularyError  # a countries or topics file is unreadable or invalid; one line
 
 
 @dataclass(frozen=True)
@@ -103,6 +75,17 @@ class Lexicon:
     _cue_res: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = field(
         init=False, repr=False, compare=False
     )
+
+    @classmethod
+    def of(cls, vocabulary: Vocabulary) -> Lexicon:
+        """The lexicon that matches ``vocabulary``'s aliases and cues."""
+        return cls(
+            countries=vocabulary.countries,
+            topics=vocabulary.topics,
+            ignore=vocabulary.ignore,
+            groups=vocabulary.groups,
+            shared_surnames=vocabulary.shared_surnames,
+        )
 
     def __post_init__(self) -> None:
         owner: dict[str, tuple[str, ...]] = {}
@@ -238,116 +221,8 @@ class Lexicon:
         ]
 
 
-def _read_yaml(path: Path) -> Mapping[str, Any]:
-    try:
-        return read_yaml_mapping(path)
-    except FileError as exc:
-        raise LexiconError(str(exc)) from None
-
-
-def _strings(path: Path, where: str, value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise LexiconError(f"{path}: {where}: expected a list of non-empty strings")
-    return tuple(v.strip() for v in value)
-
-
-def _flag(path: Path, where: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise LexiconError(f"{path}: {where}: expected true or false")
-    return value
-
-
-def load_countries(
-    extra: Path | None = None,
-) -> tuple[
-    tuple[Country, ...], tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str], ...]
-]:
-    """The shipped countries with ``extra``'s aliases merged in; returns (countries, ignore list, groups,
-    shared surnames)."""
-    merged: dict[str, Country] = {}
-    ignore: list[str] = []
-    groups: dict[str, tuple[str, ...]] = {}
-    group_file: dict[str, Path] = {}
-    shared: dict[str, str] = {}
-    shared_file: dict[str, Path] = {}
-    for path in filter(None, (COUNTRIES_FILE, extra)):
-        data = _read_yaml(path)
-        ignore.extend(_strings(path, "ignore", data.get("ignore")))
-        raw_groups = data.get("groups") or {}
-        if not isinstance(raw_groups, dict):
-            raise LexiconError(f"{path}: groups: expected a mapping of group name to country codes")
-        for name, codes in raw_groups.items():
-            groups[str(name)] = _strings(path, f"groups.{name}", codes)
-            group_file[str(name)] = path
-        raw_shared = data.get("shared_surnames") or {}
-        if not isinstance(raw_shared, dict) or not all(isinstance(v, str) for v in raw_shared.values()):
-            raise LexiconError(f"{path}: shared_surnames: expected a mapping of family name to country code")
-        for name, code in raw_shared.items():
-            shared[str(name)] = code
-            shared_file[str(name)] = path
-        entries = data.get("countries") or {}
-        if not isinstance(entries, dict):
-            raise LexiconError(f"{path}: countries: expected a mapping of country code to entry")
-        for code, entry in entries.items():
-            if not isinstance(entry, dict):
-                raise LexiconError(f"{path}: countries.{code}: expected a mapping with name and aliases")
-            aliases = _strings(path, f"countries.{code}.aliases", entry.get("aliases"))
-            surnames = _strings(path, f"countries.{code}.surnames", entry.get("surnames"))
-            old = merged.get(str(code))
-            name = entry.get("name") or (old.name if old else str(code))
-            merged[str(code)] = Country(
-                str(code),
-                str(name),
-                (*(old.aliases if old else ()), *aliases),
-                (*(old.surnames if old else ()), *surnames),
-            )
-    for name, codes in groups.items():
-        unknown = [c for c in codes if c not in merged]
-        if unknown or not codes:
-            raise LexiconError(
-                f"{group_file[name]}: groups.{name}: unknown country codes {unknown or '(none)'}"
-            )
-    for name, code in shared.items():
-        if code not in merged:
-            raise LexiconError(f"{shared_file[name]}: shared_surnames.{name}: unknown country code {code!r}")
-    return tuple(merged.values()), tuple(ignore), tuple(groups.items()), tuple(shared.items())
-
-
-def load_topics(path: Path | None = None) -> tuple[Topic, ...]:
-    """The topics of ``path`` (default: the shipped file). A user's topic file replaces the shipped one,
-    as it does for the model's hypotheses: copy processors/topics.yaml and add to it. Descriptions and
-    support/oppose phrases follow the model's rule (``parse_topic_phrases``); cues are read here."""
-    path = path or TOPICS_FILE
-    raw = _read_yaml(path)
-    try:
-        phrases = parse_topic_phrases(raw, path)
-    except TopicsError as exc:
-        raise LexiconError(str(exc)) from None
-    entries = {str(k): v for k, v in raw["topics"].items()}
-    return tuple(
-        Topic(
-            id=tid,
-            description=p.description,
-            support=p.support,
-            oppose=p.oppose,
-            cues=_strings(path, f"topics.{tid}.cues", entries[tid].get("cues")),
-            weak_cues=_strings(path, f"topics.{tid}.weak_cues", entries[tid].get("weak_cues")),
-            participants=_strings(path, f"topics.{tid}.participants", entries[tid].get("participants")),
-            not_held_by=_strings(path, f"topics.{tid}.not_held_by", entries[tid].get("not_held_by")),
-            qualifies=_flag(path, f"topics.{tid}.qualifies", entries[tid].get("qualifies", False)),
-        )
-        for tid, p in phrases.items()
-    )
-
-
 def load_lexicon(countries_file: Path | None = None, topics_file: Path | None = None) -> Lexicon:
-    countries, ignore, groups, shared = load_countries(countries_file)
-    return Lexicon(
-        countries=countries,
-        topics=load_topics(topics_file),
-        ignore=ignore,
-        groups=groups,
-        shared_surnames=shared,
-    )
+    """The lexicon of the one vocabulary (``core.vocabulary.load_vocabulary``) with the operator's files.
+
+    Raises LexiconError (the vocabulary's one-line error)."""
+    return Lexicon.of(load_vocabulary(countries_file, topics_file))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
 from core.settings import load_settings
+from core.vocabulary import Topic, load_vocabulary
 from processors import bases
 from processors.head import (
     HEAD_FILE,
@@ -42,7 +43,7 @@ from processors.head import (
     StanceScores,
     heuristic_weights,
 )
-from processors.training.hypotheses import TopicPhrases, hypothesis, load_topic_phrases, premise
+from processors.hypotheses import COUNTRY_NAMES, hypothesis, premise
 
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()  # a "Loading weights" bar per start is chatter in a stage's log
@@ -154,12 +155,18 @@ class StanceModel:
     """Scores (sentence, country, topic) queries; load once, call ``predict`` with batches."""
 
     def __init__(
-        self, encoder: NLIEncoder, head: StanceHead, version: str, topics: dict[str, TopicPhrases]
+        self,
+        encoder: NLIEncoder,
+        head: StanceHead,
+        version: str,
+        topics: Mapping[str, Topic],
+        country_names: Mapping[str, str] = COUNTRY_NAMES,
     ) -> None:
         self.encoder = encoder
         self.head = head
         self.version = version
         self.topics = topics
+        self.country_names = country_names
 
     @classmethod
     def load(
@@ -168,11 +175,16 @@ class StanceModel:
         topics_file: Path | None = None,
         cache_dir: Path | None = None,
         precision: str = "fp32",
+        countries_file: Path | None = None,
     ) -> StanceModel:
         """None/"" = the committed default; a directory with ``adapter_config.json`` = a LoRA adapter over
         the base it names (fetched into ``cache_dir``); anything else = a seq-classification NLI model
-        directory or hub name. ``precision``: see ``with_precision`` (the version names any but fp32)."""
-        topics = load_topic_phrases(topics_file)
+        directory or hub name. ``precision``: see ``with_precision`` (the version names any but fp32).
+        Hypotheses use the vocabulary of ``countries_file`` and ``topics_file`` (``core.vocabulary``), so
+        an added country or topic is asked about by name."""
+        vocabulary = load_vocabulary(countries_file, topics_file)
+        topics = {t.id: t for t in vocabulary.topics}
+        names = vocabulary.country_names
         target = Path(path) if path else MODELS_DIR / DEFAULT_VERSION
         if (target / "adapter_config.json").is_file():
             base, tokenizer = load_base(adapter_base(target), cache_dir)
@@ -181,7 +193,7 @@ class StanceModel:
             head = StanceHead.from_file(head_file) if head_file.is_file() else StanceHead()
             merged = with_precision(merged, precision)
             version = target.name if precision == "fp32" else f"{target.name}+{precision}"
-            return cls(NLIEncoder(merged, tokenizer), head, version, topics)
+            return cls(NLIEncoder(merged, tokenizer), head, version, topics, names)
         if not path:
             raise ModelError(f"committed model missing at {target}; run 'stancewatch train'")
         if path.startswith((".", "/", "~")) and not target.is_dir():
@@ -194,13 +206,14 @@ class StanceModel:
         head_file = Path(path) / HEAD_FILE
         head = StanceHead.from_file(head_file) if head_file.is_file() else StanceHead()
         version = head.version if head_file.is_file() else f"external:{path}"
-        return cls(NLIEncoder(model.eval(), tokenizer), head, version, topics)
+        return cls(NLIEncoder(model.eval(), tokenizer), head, version, topics, names)
 
     def hypotheses(self, country: str, topic: str) -> tuple[str, str]:
         phrases = self.topics.get(topic)
         if phrases is None:
             raise ValueError(f"unknown topic {topic!r} (known: {', '.join(self.topics)})")
-        return hypothesis(country, phrases, "support"), hypothesis(country, phrases, "oppose")
+        names = self.country_names
+        return hypothesis(country, phrases, "support", names), hypothesis(country, phrases, "oppose", names)
 
     def predict(self, queries: Sequence[StanceQuery], batch_size: int = 32) -> list[StanceScores]:
         items = []
@@ -343,7 +356,8 @@ class LoraTrainer:
         (out_dir / HEAD_FILE).write_text(head.to_json() + "\n", encoding="utf-8")
 
     def stance_model(self, head: StanceHead, version: str, topics_file: Path | None = None) -> StanceModel:
-        return StanceModel(self.encoder, head, version, load_topic_phrases(topics_file))
+        topics = {t.id: t for t in load_vocabulary(topics_file=topics_file).topics}
+        return StanceModel(self.encoder, head, version, topics)
 
 
 def _trainable_key(model: Any, key: str) -> bool:

@@ -30,6 +30,7 @@ from core import metrics as core_metrics
 from core.baseline import Baseline, BaselineError
 from core.kafka import bootstrap_of, drop_topics_with_prefixes
 from core.settings import Settings, from_context
+from core.vocabulary import Vocabulary, VocabularyError, load_vocabulary
 from stancewatch import replay
 
 
@@ -39,6 +40,11 @@ def _bootstrap(settings: Settings) -> str:
 
         return LocalBroker(settings).ensure_running()
     return bootstrap_of(settings)
+
+
+def vocabulary_of(settings: Settings) -> Vocabulary:
+    """The operator's vocabulary (``core.vocabulary``); raises VocabularyError with one line."""
+    return load_vocabulary(settings.countries_file, settings.topics_file)
 
 
 def live_baseline(settings: Settings, path: Path | None) -> Baseline:
@@ -51,7 +57,7 @@ def live_baseline(settings: Settings, path: Path | None) -> Baseline:
             file=sys.stderr,
         )
         return Baseline()
-    return core_baseline.load(target)
+    return core_baseline.load(target, countries=vocabulary_of(settings).country_codes)
 
 
 def fill_from_replay(
@@ -135,16 +141,17 @@ def board_command(
     token = settings.board_token.get_secret_value() if settings.board_token else None
     try:
         check_exposure(settings.board_host, token)
+        codes = vocabulary_of(settings).country_codes
         if replay_file is not None:
             items = replay.load_timeline(replay_file, undated)
             base = (
-                core_baseline.load(baseline)
+                core_baseline.load(baseline, countries=codes)
                 if baseline is not None
-                else alert_baseline.ensure(settings.baseline_path, settings.baseline_article)
+                else alert_baseline.ensure(settings.baseline_path, settings.baseline_article, codes)
             )
         else:
             base = live_baseline(settings, baseline)
-    except (ExposureError, replay.TimelineError, BaselineError) as exc:
+    except (ExposureError, replay.TimelineError, BaselineError, VocabularyError) as exc:
         print(f"stancewatch board: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     scratch: tempfile.TemporaryDirectory[str] | None = None  # a replay's read model without --db

@@ -39,6 +39,7 @@ from core.kafka import Publisher, Topics, bootstrap_of, ensure_topics
 from core.messages import Alert, Article
 from core.metrics import new_registry
 from core.settings import Settings, from_context
+from core.vocabulary import VocabularyError, load_vocabulary
 from stancewatch.replay_score import load_labels, score
 
 
@@ -230,12 +231,13 @@ def replay_command(
         raise typer.Exit(2)
     try:
         items = load_timeline(timeline, undated)
+        codes = load_vocabulary(settings.countries_file, settings.topics_file).country_codes
         base = (
-            core_baseline.load(baseline)
+            core_baseline.load(baseline, countries=codes)
             if baseline is not None
-            else alert_baseline.ensure(settings.baseline_path, settings.baseline_article)
+            else alert_baseline.ensure(settings.baseline_path, settings.baseline_article, codes)
         )
-    except (TimelineError, BaselineError) as exc:
+    except (TimelineError, BaselineError, VocabularyError) as exc:
         err.print(f"stancewatch replay: {exc}", markup=False)
         raise typer.Exit(2) from None
     if output is not None and output.exists():

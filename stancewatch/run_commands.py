@@ -32,6 +32,7 @@ import typer
 from core.broker import BrokerError, LocalBroker
 from core.kafka import ensure_topics
 from core.settings import Settings, from_context
+from core.vocabulary import VocabularyError, load_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,13 @@ def run(
     """Broker (when local), topics, then the supervised stages; returns the exit status.
 
     ``stages_for(settings, bootstrap, feeds)`` builds the child commands (default: ``pipeline_stages``).
+    A bad countries or topics file stops it before anything starts (exit 2), as each stage would.
     """
+    try:
+        load_vocabulary(settings.countries_file, settings.topics_file)
+    except VocabularyError as exc:
+        print(f"stancewatch run: {exc}", file=sys.stderr)
+        return 2
     local: LocalBroker | None = None
     if settings.uses_local_broker:
         print(

@@ -61,7 +61,7 @@ def write_card(out_dir: Path, cfg: Any, metrics: dict[str, Any]) -> None:
 
 NLI cross-encoder for stancewatch: premise = evidence sentence (preceded by its context when given) with
 the asked country's mentions in brackets ("[Russia] and China oppose ..."), hypotheses = "<Country>
-<support phrase>." and "<Country> <oppose phrase>." from `processors/topics.yaml`. Output labels
+<support phrase>." and "<Country> <oppose phrase>." from `core/topics.yaml`. Output labels
 entailment / neutral / contradiction (`stancewatch model export DIR` writes a standard transformers
 sequence-classification directory).
 

@@ -16,9 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.vocabulary import load_vocabulary
+from processors.hypotheses import free_hypothesis, hypothesis, premise
 from processors.lexicon import Lexicon
 from processors.markers import mark_country
-from processors.training.hypotheses import free_hypothesis, hypothesis, load_topic_phrases, premise
 from processors.training.synthetic import StanceExample
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")
@@ -180,7 +181,7 @@ def stance_pairs(
 ) -> list[NLIPair]:
     """Both hypotheses (support, oppose) of every stance example with their NLI labels; the premise marks
     the asked country."""
-    phrases = load_topic_phrases(topics_file)
+    phrases = {t.id: t for t in load_vocabulary(topics_file=topics_file).topics}
     out = []
     for ex in examples:
         prem = marked_premise(ex, lexicon)

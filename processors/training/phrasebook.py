@@ -8,9 +8,12 @@ which state that B supports the topic. The last entry of each verb-phrase list i
 
 from __future__ import annotations
 
-ALIASES: dict[str, list[str]] = {
+from core.vocabulary import shipped_vocabulary
+
+# Other ways of naming each country as a sentence's subject; its name (first in ``ALIASES``) comes from the
+# one vocabulary (core/countries.yaml), like its code.
+OTHER_SUBJECTS: dict[str, list[str]] = {
     "US": [
-        "the United States",
         "the US",
         "the U.S.",
         "Washington",
@@ -27,7 +30,6 @@ ALIASES: dict[str, list[str]] = {
         "Nikki Haley",
     ],
     "RU": [
-        "Russia",
         "Moscow",
         "the Kremlin",
         "Vladimir Putin",
@@ -40,7 +42,6 @@ ALIASES: dict[str, list[str]] = {
         "Kremlin spokesman Dmitry Peskov",
     ],
     "CN": [
-        "China",
         "Beijing",
         "Xi Jinping",
         "President Xi",
@@ -53,7 +54,6 @@ ALIASES: dict[str, list[str]] = {
         "China's UN ambassador",
     ],
     "KR": [
-        "South Korea",
         "Seoul",
         "the Blue House",
         "President Moon Jae-in",
@@ -66,7 +66,6 @@ ALIASES: dict[str, list[str]] = {
         "South Korea's defense ministry",
     ],
     "KP": [
-        "North Korea",
         "Pyongyang",
         "Kim Jong Un",
         "North Korean leader Kim Jong Un",
@@ -79,7 +78,6 @@ ALIASES: dict[str, list[str]] = {
         "the Rodong Sinmun",
     ],
     "JP": [
-        "Japan",
         "Tokyo",
         "Prime Minister Shinzo Abe",
         "Shinzo Abe",
@@ -89,6 +87,9 @@ ALIASES: dict[str, list[str]] = {
         "Fumio Kishida",
         "Chief Cabinet Secretary",
     ],
+}
+ALIASES: dict[str, list[str]] = {
+    code: [name, *OTHER_SUBJECTS[code]] for code, name in shipped_vocabulary().country_names.items()
 }
 
 POSS: dict[str, list[str]] = {

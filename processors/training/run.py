@@ -16,10 +16,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from processors import model as m
+from processors.hypotheses import free_hypothesis
 from processors.lexicon import load_lexicon
 from processors.training import data, news_style, synthetic
 from processors.training.card import write_card
-from processors.training.hypotheses import free_hypothesis
 from processors.training.metrics import accuracy, ece, macro_f1
 
 Progress = Callable[[int, int, float], None]  # (step, total, loss)

@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.vocabulary import shipped_vocabulary
 from processors.training.contrast import minimal_pair
 from processors.training.phrasebook import (
     ALIASES,
@@ -28,7 +29,7 @@ from processors.training.phrasebook import (
     WELCOME,
 )
 
-COUNTRIES = ("US", "RU", "CN", "KR", "KP", "JP")
+COUNTRIES = shipped_vocabulary().country_codes  # what the committed model was trained on
 STANCES = ("support", "oppose", "neutral", "none")
 # Share of generated sentences that are drawn as a minimal pair (both sides of one frame; see
 # ``contrast``). Pairs written in both directions; 0.3 beat 0.15 on every held-out split (model card).

@@ -13,6 +13,7 @@ from alerts.detect import DetectConfig
 from alerts.outbox import Row
 from alerts.service import fold
 from alerts.state import Store, decode_state, encode_state, observation_id
+from core.vocabulary import load_vocabulary
 
 from .helpers import alert, baseline, obs
 
@@ -31,6 +32,16 @@ def test_route_validation_names_the_problem() -> None:
         route.validate({"teams": {}}, ["slack"])
     with pytest.raises(route.RouteError, match="unknown filter 'country'"):
         route.validate({"slack": {"country": ["KP"]}}, ["slack"])
+    with pytest.raises(
+        route.RouteError, match=r"slack: kinds: unknown \['reversed'\] \(known: reversal, shift"
+    ):
+        route.validate({"slack": {"kinds": ["reversed"]}}, ["slack"])
+    shipped = load_vocabulary()
+    route.validate(ROUTES, ["slack", "email"], shipped)
+    with pytest.raises(route.RouteError, match=r"slack: countries: unknown \['IND'\] \(known: US, RU"):
+        route.validate({"slack": {"countries": ["KP", "IND"]}}, ["slack"], shipped)
+    with pytest.raises(route.RouteError, match=r"email: topics: unknown \['THAAD'\]"):
+        route.validate({"email": {"topics": ["THAAD"]}}, ["email"], shipped)
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from board.runtime import board_topics
 from board.store import ReadModel
-from board.view import MOVED_LABEL, all_topics, matrix, topic_names
+from board.view import MOVED_LABEL, all_topics, matrix
+from core.vocabulary import load_vocabulary
 
 from .helpers import alert, baseline
 
@@ -35,17 +37,15 @@ def test_cells_follow_the_latest_alert_per_pair(tmp_path: Path) -> None:
     assert cells["JP:sanctions"].current is None
 
 
-def test_topics_come_from_the_topic_files_then_baseline(tmp_path: Path) -> None:
-    f = tmp_path / "topics.yaml"
-    f.write_text("topics:\n  sanctions: {}\n  thaad: {}\n", encoding="utf-8")
-    extra = tmp_path / "more.yaml"
-    extra.write_text("topics:\n  thaad: {}\n  trade: {}\n", encoding="utf-8")
-    names = topic_names(f, extra, tmp_path / "missing.yaml", None)
-    assert names == ["sanctions", "thaad", "trade"]
-    assert all_topics(names, baseline(("RU", "ports", "oppose")), ["fish"]) == [*names, "ports", "fish"]
-
-
-def test_the_repository_topic_file_gives_nine_topics() -> None:
-    from core.settings import REPO_ROOT
-
-    assert len(topic_names(REPO_ROOT / "processors" / "topics.yaml")) == 9
+def test_topics_come_from_the_vocabulary_then_baseline(tmp_path: Path) -> None:
+    shipped = load_vocabulary()
+    assert board_topics(shipped, baseline()) == shipped.topic_ids and len(shipped.topic_ids) == 9
+    own = tmp_path / "topics.yaml"  # an operator's topic file replaces the shipped topics, on the board too
+    own.write_text(
+        "topics:\n  trade:\n    description: trade\n    support: favours trade\n"
+        "    oppose: opposes trade\n    cues: [trade]\n",
+        encoding="utf-8",
+    )
+    names = board_topics(load_vocabulary(topics_file=own), baseline(("RU", "ports", "oppose")))
+    assert names == ("trade", "ports")
+    assert all_topics(names, baseline(), ["fish"]) == [*names, "fish"]

@@ -12,17 +12,16 @@ from typing import Any
 
 import pytest
 
+from core.vocabulary import Topic, VocabularyError, load_vocabulary
+from processors.hypotheses import free_hypothesis, hypothesis, premise
 from processors.lexicon import load_lexicon
 from processors.training import contrast, data, synthetic
-from processors.training.hypotheses import (
-    TopicsError,
-    free_hypothesis,
-    hypothesis,
-    load_topic_phrases,
-    premise,
-)
 from processors.training.metrics import ece, macro_f1
-from processors.training.phrasebook import QUOTES, TOPICS
+from processors.training.phrasebook import ALIASES, QUOTES, TOPICS
+
+
+def load_topic_phrases(path: Path | None = None) -> dict[str, Topic]:
+    return {t.id: t for t in load_vocabulary(topics_file=path).topics}
 
 
 def test_hypothesis_uses_country_name_and_topic_phrase() -> None:
@@ -38,11 +37,11 @@ def test_hypothesis_uses_country_name_and_topic_phrase() -> None:
 
 
 def test_topic_file_errors_are_one_clear_line(tmp_path: Path) -> None:
-    with pytest.raises(TopicsError, match="cannot read topic file"):
+    with pytest.raises(VocabularyError, match=r"missing\.yaml: no such file"):
         load_topic_phrases(tmp_path / "missing.yaml")
     bad = tmp_path / "t.yaml"
     bad.write_text("topics:\n  x:\n    description: d\n    support: s\n", encoding="utf-8")
-    with pytest.raises(TopicsError, match="lacks oppose"):
+    with pytest.raises(VocabularyError, match=r"t.yaml: topics.x: lacks oppose: add it"):
         load_topic_phrases(bad)
 
 
@@ -245,3 +244,9 @@ def test_train_options_override_only_what_is_given() -> None:
     assert recipe(base, None, 120, None).steps == 120
     small = recipe(base, None, None, None, "minilm")
     assert small.lora.base == "minilm" and small.lora.rank == base.lora.rank and small.seed == base.seed
+
+
+def test_generators_take_codes_and_names_from_the_one_vocabulary() -> None:
+    shipped = load_vocabulary()
+    assert shipped.country_codes == synthetic.COUNTRIES
+    assert {code: subjects[0] for code, subjects in ALIASES.items()} == dict(shipped.country_names)

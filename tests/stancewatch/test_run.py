@@ -196,3 +196,26 @@ def test_run_reports_an_unreachable_cluster_in_one_line(
     assert called == [], "no stage starts without topics"
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(f"stancewatch run: cannot create topics on 127.0.0.1:{closed}: ")
+
+
+def test_run_refuses_a_bad_vocabulary_before_starting_anything(
+    make_settings: Callable[..., Settings], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    countries = tmp_path / "countries.yaml"
+    countries.write_text("countries:\n  IN:\n    aliases: [India]\n", encoding="utf-8")
+    # a closed port: were the file not checked first, this fails at the topics, without starting a broker
+    settings = make_settings(
+        countries_file=countries, kafka_bootstrap="127.0.0.1:9", kafka_request_timeout_ms=1_500
+    )
+    called: list[str] = []
+
+    def stages_for(s: Settings, bootstrap: str, feeds: Path | None) -> list[Stage]:
+        called.append(bootstrap)
+        return []
+
+    assert run(settings, None, False, stages_for=stages_for) == 2
+    assert called == []
+    err = capsys.readouterr().err.strip().splitlines()  # one line, and no broker was started
+    assert len(err) == 1 and err[0].startswith(
+        f"stancewatch run: {countries}: countries.IN: a new country lacks name"
+    )
