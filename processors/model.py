@@ -48,7 +48,7 @@ from processors.hypotheses import COUNTRY_NAMES, hypothesis, premise
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()  # a "Loading weights" bar per start is chatter in a stage's log
 
-DEFAULT_VERSION = "minilm-nli-v14"
+DEFAULT_VERSION = "mpnet-nli-v1"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MAX_LENGTH = 128
 _MISSING = -1.0e4
