@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-fast lint typecheck check train demo bench-ingest bench-classify \
-        bench-alert broker-start broker-stop clean
+        bench-alert bench-scale broker-start broker-stop clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ bench-classify: $(STAMP) ## articles/s and sentences/s next to a naive zero-shot
 
 bench-alert: $(STAMP) ## article-to-alert latency through a real broker
 	$(BIN)/python -m benchmarks.bench_alert
+
+bench-scale: $(STAMP) ## classify-stream articles/s with 1 and then 2 instances in one group, same backlog
+	$(BIN)/python -m benchmarks.bench_scale $(BENCH_ARGS)
 
 broker-start: $(STAMP) ## start the project's local Kafka broker
 	$(BIN)/stancewatch broker start
