@@ -158,7 +158,8 @@ class AlertStage:
         self.metrics.restored.inc(len(records))
         self.metrics.requeued.inc(requeued)
         self._show({k: e.state for k, e in latest.items()})
-        log.info(
+        log.log(
+            logging.INFO if records else logging.DEBUG,  # a rebalance that moved nothing stays quiet
             "alerts: partition %d restored from the changelog (offsets %s..%d: %d records, %d pairs, "
             "%d sends enqueued again)",
             partition,
