@@ -10,7 +10,7 @@ export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
 .PHONY: help install base run test test-fast test-faults lint typecheck check train demo bench-ingest \
-        bench-classify bench-alert bench-board bench-restart broker-start broker-stop clean
+        bench-classify bench-alert bench-board bench-restart bench-scale broker-start broker-stop clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ bench-board: $(STAMP) ## the board's read model: burst records/s next to a bare 
 
 bench-restart: $(STAMP) base ## classify-stream restart after kill -9 to first processed record, before/now
 	$(BIN)/python -m benchmarks.bench_restart
+
+bench-scale: $(STAMP) base ## classify-stream articles/s with 1 and then 2 instances in one group, same backlog
+	$(BIN)/python -m benchmarks.bench_scale $(BENCH_ARGS)
 
 broker-start: $(STAMP) ## start the project's local Kafka broker
 	$(BIN)/stancewatch broker start

@@ -21,6 +21,9 @@ class AlertMetrics:
     sends: Counter
     send_seconds: Histogram
     outbox_pending: Gauge
+    restores: Counter
+    restored: Counter
+    requeued: Counter
     lag: ConsumerLag  # the shared stancewatch_consumer_lag_records{group,topic,partition}
     board: StanceBoard  # the shared stancewatch_stance_baseline / stancewatch_stance_current gauges
 
@@ -50,6 +53,21 @@ class AlertMetrics:
             ),
             outbox_pending=Gauge(
                 p + "outbox_pending", "Pending outbox rows per channel", ["channel"], registry=registry
+            ),
+            restores=Counter(
+                p + "state_restores_total",
+                "Partition assignments restored from the pair-state changelog",
+                registry=registry,
+            ),
+            restored=Counter(
+                p + "state_restored_records_total",
+                "Changelog records read while restoring pair state",
+                registry=registry,
+            ),
+            requeued=Counter(
+                p + "state_requeued_alerts_total",
+                "Alerts enqueued again on restore (fired by records the last owner did not commit)",
+                registry=registry,
             ),
             lag=ConsumerLag(registry),
             board=StanceBoard(registry),

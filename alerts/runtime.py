@@ -22,7 +22,7 @@ from alerts.outbox import Outbox
 from alerts.service import AlertStage
 from alerts.state import Store, connect, db_path
 from core.baseline import Baseline
-from core.kafka import Consumer, DeadLetters, Publisher, Topics, ensure_topics
+from core.kafka import Consumer, DeadLetters, PartitionReader, Publisher, Topics, ensure_topics
 from core.messages import Alert
 from core.outage import StopRequested, broker_watch
 from core.retry import RetryPolicy
@@ -65,10 +65,25 @@ class AlertRuntime:
         self.publisher = self.watch.call(stop, lambda: Publisher(s, self.bootstrap))
         try:
             group = self.group_id or s.alert_group
+            # the hooks run inside a poll, so only after self.stage exists
             self.consumer = self.watch.call(
-                stop, lambda: Consumer(s, group, [topics.stances], self.bootstrap)
+                stop,
+                lambda: Consumer(
+                    s,
+                    group,
+                    [topics.stances],
+                    self.bootstrap,
+                    on_assigned=lambda parts: self.stage.assigned(parts),
+                    on_revoked=lambda parts: self.stage.revoked(parts),
+                ),
             )
         except StopRequested:
+            self.publisher.close()
+            raise
+        try:
+            self.reader = self.watch.call(stop, lambda: PartitionReader(s, self.bootstrap))
+        except StopRequested:
+            self.consumer.close()
             self.publisher.close()
             raise
         self.store = Store(db_path(s))
@@ -92,6 +107,7 @@ class AlertRuntime:
             metrics=self.metrics,
             channels=list(self.channels),
             routes=s.alert_routes,
+            reader=self.reader,
             on_enqueued=self.dispatcher.wake.set,
             on_alert=self.on_alert,
             watch=self.watch,
@@ -114,6 +130,7 @@ class AlertRuntime:
         if self._thread.is_alive():
             self._thread.join(timeout=30)
         self.consumer.close()
+        self.reader.close()
         self.publisher.close()
         self.dispatcher.close()
         self.store.close()

@@ -2,13 +2,22 @@
 
 Per polled batch (at-least-once, nothing repeated):
 
+0. restore the partitions the group gave this instance since the last batch: read changelog partition
+   p (from this file's checkpoint) up to its end before handling any record of ``stances`` partition p;
 1. decode each record; a poison record goes to the stage's dead-letter topic and is counted;
 2. skip observations already processed (their ids are in the store), fold the rest through
    ``detect.step`` per ``COUNTRY:topic`` (state keyed so, partitions can be spread over instances);
 3. publish the new alerts to ``alerts`` and wait for the acks (a crash after this re-publishes the same
    alert ids: alert ids are deterministic, so readers can de-duplicate);
-4. one SQLite transaction: pair states, processed ids and outbox rows for the routed channels;
-5. commit the Kafka offsets, and wake the dispatcher.
+4. write each changed pair's entry (state, processed ids, fired alerts; ``alerts.changelog``) to the
+   changelog partition numbered like its input partition and wait for the acks;
+5. one SQLite transaction: pair states, processed ids, outbox rows for the routed channels, the entries
+   and the changelog checkpoint;
+6. commit the Kafka offsets, and wake the dispatcher.
+
+A crash between 4 and 5 leaves the changelog ahead of the file: the next owner of the partition (this
+instance after a restart, or another) restores the entries, skips the uncommitted records as processed
+and enqueues again the alerts they fired (``changelog.unfinished``), so no alert is lost.
 
 A broker outage at any step is waited out (``core.outage``): the batch in hand is handled again once
 the broker is back (steps 1-4 are idempotent: processed ids and deterministic alert ids), and a failed
@@ -19,16 +28,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from alerts import detect, route
+from alerts import changelog, detect, route
+from alerts.changelog import ChangelogError, Entry
 from alerts.detect import DetectConfig, PairState
 from alerts.metrics import AlertMetrics
-from alerts.state import Store, observation_id
-from core.baseline import Baseline
-from core.kafka import Consumer, DeadLetters, Publisher, Record, Topics
+from alerts.state import PROCESSED_KEEP_S, Store, observation_id
+from core.baseline import Baseline, Position
+from core.kafka import Consumer, DeadLetters, PartitionReader, Publisher, Record, Topics
 from core.messages import Alert, MessageError, StanceObservation, decode
 from core.outage import BrokerWatch, StopRequested
 from core.settings import Settings
@@ -53,13 +64,22 @@ def fold(
     config: DetectConfig,
 ) -> list[Alert]:
     """Fold observations (in order) into ``states`` (updated in place); return the alerts fired."""
-    positions = baseline.by_key()
-    fired: list[Alert] = []
-    for obs in observations:
+    return [a for _, a in fold_traced(states, baseline.by_key(), observations, config)]
+
+
+def fold_traced(
+    states: dict[str, PairState],
+    positions: Mapping[str, Position],
+    observations: Sequence[StanceObservation],
+    config: DetectConfig,
+) -> list[tuple[int, Alert]]:
+    """``fold``, returning each alert with the index of the observation that fired it."""
+    fired: list[tuple[int, Alert]] = []
+    for i, obs in enumerate(observations):
         key = obs.key()
         states[key], alert = detect.step(states.get(key, PairState()), positions.get(key), obs, config)
         if alert is not None:
-            fired.append(alert)
+            fired.append((i, alert))
     return fired
 
 
@@ -76,6 +96,7 @@ class AlertStage:
     metrics: AlertMetrics
     channels: Sequence[str]
     routes: Mapping[str, Mapping[str, Sequence[str]]]
+    reader: PartitionReader  # reads the changelog on partition assignment
     on_enqueued: Callable[[], None] = lambda: None
     on_alert: Callable[[Alert], None] = lambda alert: None
     watch: BrokerWatch | None = None  # None: an outage raises (replay drives poll_once itself)
@@ -84,6 +105,7 @@ class AlertStage:
         self.topics = Topics(self.settings.topic_prefix)
         self.config = detect_config(self.settings)
         self.positions = self.baseline.by_key()
+        self._unrestored: set[int] = set()  # stances partitions assigned but not yet restored
         for pos in self.baseline.positions:
             self.metrics.board.set_baseline(pos.country, pos.topic, pos.stance)
         self._show({**{k: PairState() for k in self.positions}, **self.store.pair_states()})
@@ -97,9 +119,102 @@ class AlertStage:
                 country, _, topic = key.partition(":")
                 self.metrics.board.set_current(country, topic, current)
 
+    def assigned(self, partitions: Sequence[tuple[str, int]]) -> None:
+        """Consumer hook (inside a poll): note the partitions to restore before their records."""
+        self._unrestored.update(p for topic, p in partitions if topic == self.topics.stances)
+
+    def revoked(self, partitions: Sequence[tuple[str, int]]) -> None:
+        """Consumer hook (inside a poll): a partition taken away needs no restore any more."""
+        self._unrestored.difference_update(p for topic, p in partitions if topic == self.topics.stances)
+
+    def restore_assigned(self) -> None:
+        """Bring every newly assigned partition's pair state up to the end of its changelog partition.
+
+        Raises BrokerUnavailable when the broker does not answer (the partitions stay to be restored).
+        """
+        for partition in sorted(self._unrestored):
+            self._restore(partition)
+            self._unrestored.discard(partition)
+
+    def _restore(self, partition: int) -> None:
+        start = self.store.checkpoint(partition)
+        records, end = self.reader.read(self.topics.alert_changelog, partition, start)
+        latest: dict[str, Entry] = {}
+        for r in records:
+            if r.key is None or r.value is None:
+                continue
+            try:
+                latest[r.key.decode("utf-8")] = changelog.decode_entry(r.value)
+            except (ChangelogError, UnicodeDecodeError) as exc:
+                log.warning("changelog %s[%d]@%d unreadable, skipped: %s", r.topic, partition, r.offset, exc)
+        committed = self.consumer.committed(self.topics.stances, partition) if latest else None
+        routed = [
+            (a, route.channels_for(a, self.channels, self.routes))
+            for entry in latest.values()
+            for a in changelog.unfinished(entry, committed)
+        ]
+        requeued = self.store.restore(latest, partition, end, routed)
+        self.metrics.restores.inc()
+        self.metrics.restored.inc(len(records))
+        self.metrics.requeued.inc(requeued)
+        self._show({k: e.state for k, e in latest.items()})
+        log.log(
+            logging.INFO if records else logging.DEBUG,  # a rebalance that moved nothing stays quiet
+            "alerts: partition %d restored from the changelog (offsets %s..%d: %d records, %d pairs, "
+            "%d sends enqueued again)",
+            partition,
+            "start" if start is None else start,
+            end,
+            len(records),
+            len(latest),
+            requeued,
+        )
+        if requeued:
+            self.on_enqueued()
+
+    def _write_changelog(
+        self,
+        states: Mapping[str, PairState],
+        fresh: Sequence[tuple[StanceObservation, str, Record]],
+        fired: Sequence[tuple[int, Alert]],
+        now: float,
+    ) -> tuple[dict[str, Entry], dict[int, int]]:
+        """Write the changed pairs' entries to the changelog and wait for the acks (step 4); return
+        the entries and the changelog checkpoints reached (partition -> next offset)."""
+        seen: dict[str, list[tuple[str, float]]] = {}
+        last: dict[str, Record] = {}
+        for obs, oid, record in fresh:
+            seen.setdefault(obs.key(), []).append((oid, now))
+            last[obs.key()] = record
+        fired_by: dict[str, list[tuple[int, Alert]]] = {}
+        for i, alert in fired:
+            fired_by.setdefault(alert.key(), []).append((fresh[i][2].offset, alert))
+        previous = self.store.entries(seen)
+        entries = {
+            key: changelog.advance(
+                previous.get(key),
+                states[key],
+                last[key].partition,
+                last[key].offset,
+                seen[key],
+                fired_by.get(key, []),
+                keep_since=now - PROCESSED_KEEP_S,
+            )
+            for key in seen
+        }
+        by_partition: dict[int, list[tuple[bytes, bytes]]] = {}
+        for key, entry in entries.items():
+            by_partition.setdefault(entry.partition, []).append((key.encode(), changelog.encode(entry)))
+        checkpoints = {
+            p: self.publisher.send_to_partition(self.topics.alert_changelog, p, items) + 1
+            for p, items in sorted(by_partition.items())
+        }
+        return entries, checkpoints
+
     def handle(self, records: Sequence[Record]) -> list[Alert]:
         """Process one batch up to (not including) the offset commit; return the alerts fired."""
-        observations: list[StanceObservation] = []
+        self.restore_assigned()
+        observations: list[tuple[StanceObservation, Record]] = []
         ids: list[str] = []
         for record in records:
             try:
@@ -108,26 +223,29 @@ class AlertStage:
                 self.dead_letters.send(record, str(exc))
                 self.metrics.dead_letters.inc()
                 continue
-            observations.append(obs)
+            observations.append((obs, record))
             ids.append(observation_id(obs))
         done = self.store.processed(ids)
-        fresh: list[StanceObservation] = []
-        fresh_ids: list[str] = []
-        for obs, oid in zip(observations, ids, strict=True):
+        fresh: list[tuple[StanceObservation, str, Record]] = []
+        for (obs, record), oid in zip(observations, ids, strict=True):
             if oid in done:
                 self.metrics.skipped.labels("duplicate").inc()
                 continue
             done.add(oid)
-            fresh.append(obs)
-            fresh_ids.append(oid)
+            fresh.append((obs, oid, record))
         if not fresh:
             return []
-        states = self.store.states(o.key() for o in fresh)
-        alerts = fold(states, self.baseline, fresh, self.config)
+        now = time.time()
+        states = self.store.states(o.key() for o, _, _ in fresh)
+        fired = fold_traced(states, self.positions, [o for o, _, _ in fresh], self.config)
+        alerts = [a for _, a in fired]
         if alerts:
             self.publisher.publish_all(self.topics.alerts, alerts)
+        entries, checkpoints = self._write_changelog(states, fresh, fired, now)
         routed = [(a, route.channels_for(a, self.channels, self.routes)) for a in alerts]
-        self.store.commit_batch(states, fresh_ids, routed)
+        self.store.commit_batch(
+            states, [oid for _, oid, _ in fresh], routed, now, entries=entries, checkpoints=checkpoints
+        )
         self._show(states)
         self.metrics.observations.inc(len(fresh))
         for a in alerts:
@@ -141,6 +259,7 @@ class AlertStage:
     def poll_once(self, max_records: int = 500, timeout_ms: int = 200) -> int:
         """Poll, handle and commit one batch; return the number of records consumed."""
         records = self.consumer.poll_batch(max_records, timeout_ms)
+        self.restore_assigned()
         if not records:
             return 0
         self.handle(records)
@@ -164,6 +283,8 @@ class AlertStage:
         try:
             while not stop.is_set():
                 records = watch.call(stop, lambda: self.consumer.poll_batch(500, 500), answered=bool)
+                if self._unrestored:
+                    watch.call(stop, self.restore_assigned)
                 if not records:
                     watch.idle(stop)
                 else:

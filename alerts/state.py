@@ -1,31 +1,37 @@
-"""Persistent detector state: one SQLite file (under ``settings.data_dir`` by default).
+"""Persistent detector state: one SQLite file per instance (under ``settings.data_dir`` by default).
 
 Holds the per-``COUNTRY:topic`` detector state, the ids of observations already folded in (so a restart
 that re-reads uncommitted records repeats nothing), and - in the same file, so one local transaction
 covers both - the outbox of pending sends (see ``alerts.outbox``). ``Store.commit_batch`` writes a
 batch's state, processed ids and outbox rows atomically; the consumer commits its Kafka offsets only
 after it returned.
+
+The pair state is a local cache of the compacted changelog topic (``alerts.changelog``): the file also
+keeps each pair's last changelog entry and, per changelog partition, the offset up to which it has
+applied the changelog (its checkpoint), so a restore on partition assignment reads only what other
+instances wrote since (``Store.restore``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 
-from alerts import outbox
-from alerts.detect import Candidate, PairState
+from alerts import changelog, outbox
+from alerts.changelog import Entry, decode_state, encode_state
+from alerts.detect import PairState
 from core.messages import Alert, StanceObservation
 from core.settings import Settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pair_state (key TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS processed (obs_id TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS pair_log (key TEXT PRIMARY KEY, entry BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS changelog_offset (partition INTEGER PRIMARY KEY, next INTEGER NOT NULL);
 """
 
 PROCESSED_KEEP_S = 30 * 86400.0
@@ -48,44 +54,6 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def observation_id(obs: StanceObservation) -> str:
     return hashlib.sha256(obs.encode()).hexdigest()[:32]
-
-
-def encode_state(state: PairState) -> str:
-    return json.dumps(
-        {
-            "current": state.current,
-            "alerted": list(state.alerted),
-            "sequence": state.sequence,
-            "last_seen": state.last_seen.isoformat() if state.last_seen else None,
-            "candidates": [
-                {
-                    "stance": c.stance,
-                    "source": c.source,
-                    "published": c.published.isoformat(),
-                    "confidence": c.confidence,
-                    "sentence": c.sentence,
-                    "title": c.title,
-                    "url": c.url,
-                }
-                for c in state.candidates
-            ],
-        },
-        ensure_ascii=False,
-    )
-
-
-def decode_state(raw: str) -> PairState:
-    data = json.loads(raw)
-    return PairState(
-        current=data["current"],
-        alerted=tuple(data["alerted"]),
-        sequence=int(data["sequence"]),
-        last_seen=datetime.fromisoformat(data["last_seen"]) if data.get("last_seen") else None,
-        candidates=tuple(
-            Candidate(**{**c, "published": datetime.fromisoformat(c["published"])})
-            for c in data["candidates"]
-        ),
-    )
 
 
 class Store:
@@ -115,14 +83,36 @@ class Store:
                 found.update(r[0] for r in rows)
             return found
 
+    def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
+        """The last changelog entry written or restored for each of ``keys`` that has one."""
+        out: dict[str, Entry] = {}
+        with self._lock:
+            for key in dict.fromkeys(keys):
+                row = self._conn.execute("SELECT entry FROM pair_log WHERE key=?", (key,)).fetchone()
+                if row:
+                    out[key] = changelog.decode_entry(row[0])
+        return out
+
+    def checkpoint(self, partition: int) -> int | None:
+        """The changelog offset of ``partition`` this file has applied up to (None: never read)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT next FROM changelog_offset WHERE partition=?", (partition,)
+            ).fetchone()
+        return None if row is None else int(row[0])
+
     def commit_batch(
         self,
         states: Mapping[str, PairState],
         obs_ids: Sequence[str],
         alerts: Sequence[tuple[Alert, Sequence[str]]],
         now: float | None = None,
+        entries: Mapping[str, Entry] | None = None,
+        checkpoints: Mapping[int, int] | None = None,
     ) -> int:
-        """Atomically save states, mark observations processed and enqueue (alert, channels) rows.
+        """Atomically save states, mark observations processed and enqueue (alert, channels) rows;
+        with them the changelog ``entries`` already written and the changelog ``checkpoints``
+        (partition -> next offset) they reached.
 
         Returns the number of outbox rows inserted (an alert id already enqueued is not enqueued again).
         """
@@ -135,6 +125,7 @@ class Store:
                     "INSERT OR REPLACE INTO pair_state(key, state) VALUES (?, ?)",
                     [(k, encode_state(s)) for k, s in states.items()],
                 )
+                self._log(entries or {}, checkpoints or {})
                 conn.executemany(
                     "INSERT OR IGNORE INTO processed(obs_id, at) VALUES (?, ?)", [(i, at) for i in obs_ids]
                 )
@@ -145,6 +136,48 @@ class Store:
                 conn.execute("ROLLBACK")
                 raise
         return inserted
+
+    def restore(
+        self,
+        entries: Mapping[str, Entry],
+        partition: int,
+        end: int,
+        alerts: Sequence[tuple[Alert, Sequence[str]]],
+        now: float | None = None,
+    ) -> int:
+        """Apply entries read from changelog ``partition`` up to offset ``end`` in one transaction:
+        pair states, their processed ids, the alerts to enqueue again (``changelog.unfinished``) and
+        the checkpoint. Returns the number of outbox rows inserted."""
+        at = time.time() if now is None else now
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO pair_state(key, state) VALUES (?, ?)",
+                    [(k, encode_state(e.state)) for k, e in entries.items()],
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO processed(obs_id, at) VALUES (?, ?)",
+                    [s for e in entries.values() for s in e.seen],
+                )
+                self._log(entries, {partition: end})
+                inserted = sum(outbox.enqueue(conn, alert, channels, at) for alert, channels in alerts)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return inserted
+
+    def _log(self, entries: Mapping[str, Entry], checkpoints: Mapping[int, int]) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO pair_log(key, entry) VALUES (?, ?)",
+            [(k, changelog.encode(e)) for k, e in entries.items()],
+        )
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO changelog_offset(partition, next) VALUES (?, ?)",
+            list(checkpoints.items()),
+        )
 
     def pair_states(self) -> dict[str, PairState]:
         with self._lock:

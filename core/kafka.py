@@ -10,6 +10,8 @@ Stages talk to Kafka through three small objects:
   ``commit`` commits the offsets after a batch's side effects were acknowledged (at-least-once).
 - ``DeadLetters``: routes a record that cannot be decoded or processed to the stage's dead-letter topic,
   with the error, origin topic, partition and offset in headers.
+- ``PartitionReader``: reads one partition from an offset up to its end, outside any group (a stage
+  restores its state from a changelog topic with it when a ``Consumer`` reports newly assigned partitions).
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import (
     KafkaError,
@@ -95,12 +97,23 @@ class Topics:
     def alerts(self) -> str:
         return f"{self.prefix}alerts"
 
+    @property
+    def alert_changelog(self) -> str:
+        """The alert stage's pair-state changelog: compacted, keyed and partitioned like ``stances``."""
+        return f"{self.prefix}alerts.changelog"
+
     def dlq(self, stage: str) -> str:
         """Dead-letter topic of a consuming stage."""
         return f"{self.prefix}{stage}.dlq"
 
     def all(self) -> tuple[str, ...]:
-        return (self.articles, self.stances, self.alerts, *(self.dlq(s) for s in CONSUMING_STAGES))
+        return (
+            self.articles,
+            self.stances,
+            self.alerts,
+            *(self.dlq(s) for s in CONSUMING_STAGES),
+            self.alert_changelog,
+        )
 
 
 def bootstrap_of(settings: Settings) -> str:
@@ -152,7 +165,9 @@ def _admin(settings: Settings, bootstrap: str | None) -> KafkaAdminClient:
 def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]:
     """Create the project's topics that do not exist yet; return the names created.
 
-    Raises BrokerUnavailable when the broker cannot be reached.
+    The alert changelog is compacted and gets as many partitions as ``stances`` has (read from the
+    broker when ``stances`` already exists): changelog partition p holds the state of the pairs that
+    arrive on ``stances`` partition p. Raises BrokerUnavailable when the broker cannot be reached.
     """
     topics = Topics(settings.topic_prefix)
     try:
@@ -161,16 +176,30 @@ def ensure_topics(settings: Settings, bootstrap: str | None = None) -> list[str]
         raise _unavailable("cannot reach Kafka to create topics", exc) from exc
     try:
         existing = set(admin.list_topics())
-        wanted = [
-            NewTopic(name, settings.topic_partitions, settings.topic_replication)
-            for name in topics.all()
-            if name not in existing
-        ]
-        if not wanted:
-            return []
+        plain = [n for n in topics.all() if n not in existing and n != topics.alert_changelog]
+        wanted = [NewTopic(n, settings.topic_partitions, settings.topic_replication) for n in plain]
         # another instance may create them between list and create
         with contextlib.suppress(TopicAlreadyExistsError):
-            admin.create_topics(wanted, validate_only=False)
+            if wanted:
+                admin.create_topics(wanted, validate_only=False)
+        if topics.alert_changelog not in existing:
+            count = settings.topic_partitions  # stances was created just now with this count
+            if topics.stances in existing:
+                described = admin.describe_topics([topics.stances])
+                count = len(described[0]["partitions"]) or count
+            changelog = NewTopic(
+                topics.alert_changelog,
+                count,
+                settings.topic_replication,
+                topic_configs={"cleanup.policy": "compact"},
+            )
+            try:
+                admin.create_topics([changelog], validate_only=False)
+                wanted.append(changelog)
+            except TopicAlreadyExistsError:  # made meanwhile, or not yet in the listed metadata
+                pass
+        if not wanted:
+            return []
         log.info("created topics %s", ", ".join(t.name for t in wanted))
         return [t.name for t in wanted]
     except KafkaError as exc:
@@ -251,6 +280,22 @@ class Publisher:
                 future.get(timeout=timeout)
         except KafkaError as exc:
             raise PublishError(f"publish to {topic} not acknowledged: {exc}") from exc
+
+    def send_to_partition(
+        self,
+        topic: str,
+        partition: int,
+        items: Sequence[tuple[bytes, bytes]],
+        timeout: float = 60.0,
+    ) -> int:
+        """Send (key, value) pairs to one partition and wait for every acknowledgement; return the
+        highest offset written (-1 for no items). Raises PublishError when any was not acknowledged."""
+        try:
+            futures = [self._producer.send(topic, key=k, value=v, partition=partition) for k, v in items]
+            self._producer.flush(timeout=timeout)
+            return max((f.get(timeout=timeout).offset for f in futures), default=-1)
+        except KafkaError as exc:
+            raise PublishError(f"publish to {topic}[{partition}] not acknowledged: {exc}") from exc
 
     def publish_each(self, topic: str, messages: Sequence[Message], timeout: float = 60.0) -> list[Delivery]:
         """Send every message keyed by ``message.key()``; return each one's ``Delivery``, in order.
@@ -338,8 +383,44 @@ def instance_id_for(
     return re.sub(r"[^A-Za-z0-9._-]", "_", raw)[:249]
 
 
+def _record(r: Any) -> Record:
+    return Record(
+        topic=r.topic,
+        partition=r.partition,
+        offset=r.offset,
+        key=r.key,
+        value=r.value,
+        headers=tuple((h[0], h[1]) for h in (r.headers or [])),
+        timestamp_ms=r.timestamp,
+    )
+
+
+Partitions = Callable[[Sequence[tuple[str, int]]], None]
+
+
+class _Listener(ConsumerRebalanceListener):
+    """Hands kafka-python's rebalance callbacks on as (topic, partition) pairs."""
+
+    def __init__(self, on_assigned: Partitions | None, on_revoked: Partitions | None) -> None:
+        self._assigned, self._revoked = on_assigned, on_revoked
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        if self._assigned is not None:
+            self._assigned(sorted((tp.topic, tp.partition) for tp in assigned))
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        if self._revoked is not None:
+            self._revoked(sorted((tp.topic, tp.partition) for tp in revoked))
+
+
 class Consumer:
-    """A consumer-group member with manual commits (commit after the side effect: at-least-once)."""
+    """A consumer-group member with manual commits (commit after the side effect: at-least-once).
+
+    ``on_assigned`` / ``on_revoked`` are called from inside ``poll_batch`` when a rebalance gives or
+    takes partitions, before any record of a newly assigned partition is returned. kafka-python logs
+    and swallows an exception raised there, so a hook should only note the partitions and let the
+    caller do I/O (a state restore) before it handles their records.
+    """
 
     def __init__(
         self,
@@ -348,6 +429,8 @@ class Consumer:
         topics: Sequence[str],
         bootstrap: str | None = None,
         instance_id: str | None = None,
+        on_assigned: Partitions | None = None,
+        on_revoked: Partitions | None = None,
         **overrides: Any,
     ) -> None:
         """``instance_id``: static membership (``group.instance.id``; see ``instance_id_for``)."""
@@ -375,7 +458,7 @@ class Consumer:
         except KafkaError as exc:
             raise _unavailable(f"cannot reach Kafka at {config['bootstrap_servers']}", exc) from exc
         self._await_partitions(topics, settings.kafka_request_timeout_ms / 1000)
-        self._consumer.subscribe(list(topics))
+        self._consumer.subscribe(list(topics), listener=_Listener(on_assigned, on_revoked))
 
     def _await_partitions(self, topics: Sequence[str], timeout: float) -> None:
         """Wait until the cluster's metadata lists partitions for every topic before subscribing.
@@ -409,19 +492,7 @@ class Consumer:
             polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
         except KafkaError as exc:
             raise _unavailable("poll failed", exc) from exc
-        records = [
-            Record(
-                topic=r.topic,
-                partition=r.partition,
-                offset=r.offset,
-                key=r.key,
-                value=r.value,
-                headers=tuple((h[0], h[1]) for h in (r.headers or [])),
-                timestamp_ms=r.timestamp,
-            )
-            for batch in polled.values()
-            for r in batch
-        ]
+        records = [_record(r) for batch in polled.values() for r in batch]
         records.sort(key=lambda r: (r.topic, r.partition, r.offset))
         return records
 
@@ -447,6 +518,17 @@ class Consumer:
             except (KafkaError, ValueError) as exc:  # the partition was revoked meanwhile
                 log.info("rewind of %s[%d] skipped (%s); its new owner reads it", tp.topic, tp.partition, exc)
 
+    def committed(self, topic: str, partition: int) -> int | None:
+        """The group's committed offset of one partition (the next record to read), None when none.
+
+        Raises BrokerUnavailable when the broker does not answer."""
+        try:
+            return self._consumer.committed(
+                TopicPartition(topic, partition), timeout_ms=self._request_timeout_ms
+            )
+        except KafkaError as exc:
+            raise _unavailable("committed offset unavailable", exc) from exc
+
     def lag(self) -> dict[tuple[str, int], int]:
         """Records behind the end offset, per assigned (topic, partition)."""
         assigned = list(self._consumer.assignment())
@@ -458,6 +540,59 @@ class Consumer:
             (tp.topic, tp.partition): max(0, ends[tp] - self._consumer.position(tp, timeout_ms=wait))
             for tp in assigned
         }
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class PartitionReader:
+    """Reads one partition from an offset to its end, outside any consumer group (no commits).
+
+    Used to restore a stage's state from its changelog topic. Construction and ``read`` raise
+    BrokerUnavailable when the broker does not answer.
+    """
+
+    def __init__(self, settings: Settings, bootstrap: str | None = None) -> None:
+        address = bootstrap or bootstrap_of(settings)
+        self._timeout_ms = max(settings.kafka_request_timeout_ms, 31_000)
+        try:
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=address,
+                client_id=f"{settings.kafka_client_id}-restore",
+                group_id=None,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                request_timeout_ms=self._timeout_ms,
+                bootstrap_timeout_ms=settings.kafka_request_timeout_ms,
+                reconnect_backoff_max_ms=settings.kafka_reconnect_backoff_max_ms,
+            )
+        except KafkaError as exc:
+            raise _unavailable(f"cannot reach Kafka at {address}", exc) from exc
+
+    def read(
+        self, topic: str, partition: int, start: int | None, timeout_s: float = 120.0
+    ) -> tuple[list[Record], int]:
+        """Every record of ``topic[partition]`` from ``start`` (None: the beginning) to the end offset
+        taken when called; returns (records in offset order, that end offset). A ``start`` outside the
+        partition's range (the topic was recreated) reads it from the beginning."""
+        tp = TopicPartition(topic, partition)
+        try:
+            self._consumer.assign([tp])
+            first = self._consumer.beginning_offsets([tp], timeout_ms=self._timeout_ms)[tp]
+            end = self._consumer.end_offsets([tp], timeout_ms=self._timeout_ms)[tp]
+            if start is None or not first <= start <= end:
+                start = first
+            self._consumer.seek(tp, start)
+            records: list[Record] = []
+            deadline = time.monotonic() + timeout_s
+            while start < end and self._consumer.position(tp, timeout_ms=self._timeout_ms) < end:
+                if time.monotonic() > deadline:
+                    raise BrokerUnavailable(f"reading {topic}[{partition}] to offset {end} timed out")
+                polled = self._consumer.poll(timeout_ms=500, max_records=2000)
+                records.extend(_record(r) for batch in polled.values() for r in batch if r.offset < end)
+            return records, end
+        except KafkaError as exc:
+            raise _unavailable(f"cannot read {topic}[{partition}]", exc) from exc
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

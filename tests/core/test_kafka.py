@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 from kafka import KafkaAdminClient
+from kafka.admin import ConfigResource, NewTopic
 
 from core.kafka import (
     Consumer,
@@ -53,6 +54,16 @@ def drain(consumer: Consumer, want: int, timeout: float = 30.0, batch: int = 500
     return got
 
 
+def described_when_ready(admin: KafkaAdminClient, names: list[str]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """describe_topics once the metadata of every name shows partitions (it lags creation a little)."""
+    deadline = time.monotonic() + 30
+    while True:
+        described = {t["name"]: t for t in admin.describe_topics(names)}
+        if all(described.get(n, {}).get("partitions") for n in names) or time.monotonic() > deadline:
+            return described
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def wired(
     kafka_bootstrap: str, make_settings: Callable[..., Settings]
@@ -72,6 +83,7 @@ def test_topics_and_bootstrap_names() -> None:
         "dev.alerts",
         "dev.processors.dlq",
         "dev.alerts.dlq",
+        "dev.alerts.changelog",
     )
 
 
@@ -90,12 +102,31 @@ def test_ensure_topics_creates_all_with_configured_partitions(
     assert ensure_topics(settings) == [], "a second call creates nothing"
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     try:
-        described = {t["name"]: t for t in admin.describe_topics(list(topics.all()))}
+        described = described_when_ready(admin, list(topics.all()))
+        configs = admin.describe_configs([ConfigResource("TOPIC", topics.alert_changelog)])
     finally:
         admin.close()
     for name in topics.all():
         assert len(described[name]["partitions"]) == 3, name
         assert all(p["replica_nodes"] == [1] for p in described[name]["partitions"])
+    assert "'cleanup.policy'" in repr(configs) and "'compact'" in repr(configs), configs
+
+
+@pytest.mark.integration
+def test_alert_changelog_takes_the_partition_count_stances_has(
+    kafka_bootstrap: str, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(kafka_bootstrap=kafka_bootstrap, topic_partitions=3)
+    topics = Topics(settings.topic_prefix)
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        admin.create_topics([NewTopic(topics.stances, 2, 1)])  # made by hand, not by the setting
+        assert topics.alert_changelog in ensure_topics(settings)
+        described = described_when_ready(admin, [topics.stances, topics.alert_changelog])
+    finally:
+        admin.close()
+    assert len(described[topics.alert_changelog]["partitions"]) == 2
+    assert len(described[topics.stances]["partitions"]) == 2
 
 
 @pytest.mark.integration
