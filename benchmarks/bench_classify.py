@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=2, help="timed runs of ours (best is kept)")
     parser.add_argument(
-        "--precision", choices=("fp32", "bf16", "int8"), help="ours: default STANCEWATCH_CLASSIFY_PRECISION"
+        "--precision", choices=("auto", "fp32", "bf16"), help="ours: default STANCEWATCH_CLASSIFY_PRECISION"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)

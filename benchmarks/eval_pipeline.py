@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--compare", action="store_true", help="measure the candidate rules on and off")
-    parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), help="default: CLASSIFY_PRECISION")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), help="default: CLASSIFY_PRECISION")
     args = parser.parse_args(argv)
     from processors.model import StanceModel
 

@@ -112,8 +112,8 @@ class Settings(BaseSettings):
     # (two with one id fence each other).
     classify_instance_id: str = "auto"
     classify_model_batch: int = Field(default=64, ge=1)  # sentence-pair queries per forward pass
-    # fp32 | bf16 | int8: how the stance model is served on CPU (processors.model.with_precision)
-    classify_precision: Literal["fp32", "bf16", "int8"] = "fp32"
+    # auto | fp32 | bf16: how the stance model is served on CPU (auto: bf16 where the CPU has it natively)
+    classify_precision: Literal["auto", "fp32", "bf16"] = "auto"
     # The most of an article's text the classifier reads; the rest is cut (counted, and noted on the
     # article's observations as text_cut_at). A 5 MB article read whole stalls the stream for minutes.
     classify_max_chars: int = Field(default=20_000, ge=1_000)

@@ -165,3 +165,12 @@ def test_export_round_trips_to_a_transformers_directory(stance_model: StanceMode
 def test_unknown_model_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="cannot load model"):
         StanceModel.load(str(tmp_path / "no-such-model"))
+
+
+def test_precision_auto_picks_bf16_only_where_the_cpu_has_it() -> None:
+    from processors.model import resolve_precision
+
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
+    assert resolve_precision("auto") in ("fp32", "bf16")
+    with pytest.raises(ModelError, match="unknown precision 'int8'"):
+        resolve_precision("int8")
