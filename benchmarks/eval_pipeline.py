@@ -92,7 +92,6 @@ def reach(classifier: Classifier, items: list[GoldItem]) -> dict[str, Any]:
 VARIANTS = {
     "every rule": ALL_RULES,
     "without the sentence before's countries": replace(ALL_RULES, countries_before=False),
-    "without the title's countries": replace(ALL_RULES, title_countries=False),
     "without the neighbours' topics": replace(ALL_RULES, neighbour_topics=False),
     "without the weak-cue party filters": replace(ALL_RULES, weak_cue_filters=False),
     "actor rules instead (earlier candidates)": None,

@@ -190,10 +190,12 @@ def views(
     title: str = "",
     found: Sequence[Sequence[Mention]] | None = None,
     weak_cue_filters: bool = True,
+    with_actors: bool = True,
 ) -> list[SentenceView]:
     """The mentions, actors and cued topics of every sentence; ``found`` is
     ``lexicon.document_mentions([title, *sentences])`` when the caller has it already. Without
-    ``weak_cue_filters`` a weak cue counts whatever parties it names (measured by eval_pipeline)."""
+    ``weak_cue_filters`` a weak cue counts whatever parties it names (measured by eval_pipeline); without
+    ``with_actors`` no sentence's actors are worked out (``wide_candidates`` asks every mention)."""
     title_mentions, *mentions = found if found is not None else lexicon.document_mentions([title, *sentences])
     title_countries = {m.country for m in title_mentions}
     out: list[SentenceView] = []
@@ -207,7 +209,7 @@ def views(
         out.append(
             SentenceView(
                 mentioned=dedupe([m.country for m in mentions[i]]),
-                actors=() if heading else actors(sentence, mentions[i]),
+                actors=actors(sentence, mentions[i]) if with_actors and not heading else (),
                 topics=()
                 if heading
                 else _topics(lexicon, sentence, mentions[i], in_view)
@@ -224,7 +226,6 @@ class WideRules:
     ``benchmarks/eval_pipeline.py --compare``."""
 
     countries_before: bool = True  # the countries of the sentence before ("... Russia. It opposes ...")
-    title_countries: bool = True  # the countries of the title (headline subjects)
     neighbour_topics: bool = True  # the topics cued in the sentences before and after
     weak_cue_filters: bool = True  # a weak cue naming other parties ("talks with Moscow") cues nothing
 
@@ -240,12 +241,12 @@ def wide_candidates(
     rules: WideRules = ALL_RULES,
 ) -> list[Candidate]:
     """Every pair the text may address, for the model to answer (it may say "none"): each sentence is
-    asked about the countries it names, those of the sentence before it and of the title, on every topic
-    cued in it or in a neighbour. A country or topic that comes from elsewhere is ``carried`` (the sentence
-    before goes with it as context)."""
+    asked about the countries it names and those of the sentence before it, on every topic cued in it or
+    in a neighbour. A country or topic that comes from elsewhere is ``carried`` (the sentence before goes
+    with it as context). The title is the first sentence. (Asking the title's countries of every sentence
+    was measured too: no set moved, so it went.)"""
     found = found if found is not None else lexicon.document_mentions([title, *sentences])
-    seen = views(sentences, lexicon, title, found, rules.weak_cue_filters)
-    title_countries = sorted({m.country for m in found[0]}) if rules.title_countries else []
+    seen = views(sentences, lexicon, title, found, rules.weak_cue_filters, with_actors=False)
     mentions = found[1:]
     out: list[Candidate] = []
     for i, view in enumerate(seen):
@@ -255,7 +256,7 @@ def wide_candidates(
         topics = dedupe([*view.topics, *(t for j in near if 0 <= j < len(seen) for t in seen[j].topics)])
         own = dedupe([m.country for m in mentions[i]])
         before = dedupe([m.country for m in mentions[i - 1]]) if i > 0 and rules.countries_before else ()
-        for country in dedupe([*own, *before, *title_countries]):
+        for country in dedupe([*own, *before]):
             for topic in topics:
                 if country in lexicon.topic(topic).not_held_by:
                     continue
