@@ -17,6 +17,7 @@ from core import baseline as core_baseline
 from core.messages import Alert, Evidence, decode
 from stancewatch import replay
 from stancewatch.replay_score import Label, score
+from tests.keyword_model import KeywordModel
 
 from .helpers import T0, baseline
 
@@ -77,28 +78,6 @@ def test_score_precision_and_recall() -> None:
     assert s.precision == pytest.approx(1 / 3) and s.precision_known == 0.5
     assert s.event_recall == 0.5 and s.label_recall == pytest.approx(2 / 3)
     assert s.missed == (("CN", "thaad", "neutral"),)
-
-
-class KeywordModel:
-    """'<country> ... opposes|supports ... sanctions' -> that stance with high confidence."""
-
-    version = "keyword-test"
-
-    def predict(self, queries, batch_size: int = 32):  # type: ignore[no-untyped-def]
-        from processors.head import StanceScores
-
-        out = []
-        for q in queries:
-            text = q.sentence.lower()
-            if q.topic != "sanctions" or "sanction" not in text or q.country != "RU":
-                out.append(StanceScores(0.02, 0.02, 0.02, 0.94))
-            elif "welcome" in text:
-                out.append(StanceScores(0.94, 0.02, 0.02, 0.02))
-            elif "reject" in text:
-                out.append(StanceScores(0.02, 0.94, 0.02, 0.02))
-            else:
-                out.append(StanceScores(0.1, 0.1, 0.7, 0.1))
-        return out
 
 
 @pytest.mark.integration

@@ -29,10 +29,10 @@ from board.view import latest_alerts
 from core import metrics as core_metrics
 from stancewatch import replay
 from stancewatch.board_commands import fill_from_replay
+from tests.keyword_model import KeywordModel
 
 from .helpers import alert as make_alert
 from .helpers import baseline, obs
-from .keyword_model import KeywordModel
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -26,7 +26,7 @@ from .helpers import alert, baseline, obs
 RUNNER = """
 import sys
 import processors.commands
-from tests.board.keyword_model import KeywordModel
+from tests.keyword_model import KeywordModel
 processors.commands.load_model = lambda settings: KeywordModel()
 from stancewatch import cli
 sys.argv = ["stancewatch", *sys.argv[1:]]

@@ -1,4 +1,4 @@
-"""A keyword stand-in for the transformer (the board's tests need sides, not the model's accuracy)."""
+"""A keyword stand-in for the transformer (replay and board tests need sides, not the model's accuracy)."""
 
 from __future__ import annotations
 
