@@ -72,6 +72,12 @@ def load_base(base: bases.Base, cache_dir: Path | None = None) -> tuple[Any, Any
     return model, tokenizer
 
 
+def model_dir(name: str) -> Path:
+    """A committed model's directory by name (``mpnet-nli-v1``), or ``name`` itself as a path."""
+    committed = MODELS_DIR / name
+    return committed if "/" not in name and committed.is_dir() else Path(name).expanduser()
+
+
 def adapter_base(directory: Path) -> bases.Base:
     """The base a committed adapter was trained on (``base_model_name_or_path`` in its config)."""
     try:
@@ -279,6 +285,7 @@ class LoraTrainer:
         from peft import LoraConfig, get_peft_model
 
         torch.manual_seed(seed)
+        self.settings = settings
         self.base = bases.base_named(settings.base)
         base, tokenizer = load_base(self.base)
         config = LoraConfig(
@@ -304,6 +311,29 @@ class LoraTrainer:
             ),
         )
         self.label_ids = {v: k for k, v in NLI_ID2LABEL.items()}
+
+    def warm_start(self, adapter_dir: Path) -> None:
+        """Start from a committed adapter's weights (LoRA and classifier) instead of a fresh LoRA init; the
+        adapter must be of this trainer's base and LoRA shape. The optimizer and schedule start fresh."""
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        weights, config = adapter_dir / "adapter_model.safetensors", adapter_dir / "adapter_config.json"
+        try:
+            saved = json.loads(config.read_text(encoding="utf-8"))
+            state = load_file(str(weights))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot start from {adapter_dir}: {str(exc).splitlines()[0]}") from None
+        if self.base.weights_sha256 not in str(saved.get("base_model_name_or_path", "")):
+            raise ModelError(f"cannot start from {adapter_dir}: its adapter is of another base")
+        shape = (saved.get("r"), saved.get("lora_alpha"), set(saved.get("target_modules") or ()))
+        if shape != (self.settings.rank, self.settings.alpha, set(self.base.lora_targets)):
+            raise ModelError(f"cannot start from {adapter_dir}: its LoRA rank, alpha or targets differ")
+        result = set_peft_model_state_dict(self.model, state)
+        unexpected = list(getattr(result, "unexpected_keys", ()))
+        if unexpected:
+            extra = ", ".join(unexpected[:3])
+            raise ModelError(f"cannot start from {adapter_dir}: weights this base lacks ({extra})")
 
     def trainable_parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters() if p.requires_grad)

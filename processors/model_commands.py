@@ -54,6 +54,19 @@ def train(
     resume: Annotated[
         bool, typer.Option("--resume", help="go on from the checkpoint in the output directory")
     ] = False,
+    init_from: Annotated[
+        str | None,
+        typer.Option(
+            "--init-from",
+            help="start from this committed model (name or adapter directory) instead of a fresh LoRA init",
+        ),
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="name of the trained model (default: the recipe's)")
+    ] = None,
+    learning_rate: Annotated[
+        float | None, typer.Option("--learning-rate", min=0.0, help="peak learning rate (default: 8e-4)")
+    ] = None,
     news_style_repeats: Annotated[
         int | None,
         typer.Option(
@@ -84,7 +97,7 @@ def train(
     if threads:
         model.set_threads(threads)
     base = TrainConfig() if max_minutes is None else TrainConfig(max_minutes=max_minutes)
-    cfg = recipe(base, seed, steps, news_style_repeats, base_name)
+    cfg = recipe(base, seed, steps, news_style_repeats, base_name, init_from, learning_rate, version)
     target = out or model.MODELS_DIR / cfg.version
     columns = (
         TextColumn("training"),
@@ -95,6 +108,9 @@ def train(
         TimeRemainingColumn(),
         TextColumn("loss {task.fields[loss]:.3f}"),
     )
+    if cfg.init_from and not (model.model_dir(cfg.init_from) / "adapter_config.json").is_file():
+        typer.echo(f"stancewatch train: --init-from {cfg.init_from}: no adapter there", err=True)
+        raise typer.Exit(2)
     with Progress(*columns) as bar:
         task = bar.add_task("train", total=None, loss=0.0)
 
@@ -127,14 +143,20 @@ def recipe(
     steps: int | None,
     news_style_repeats: int | None,
     base_name: str | None = None,
+    init_from: str | None = None,
+    learning_rate: float | None = None,
+    version: str | None = None,
 ) -> TrainConfig:
     """``base`` with the options given on the command line; ``--steps 0`` means one pass over the mix."""
+    lora = base.lora if base_name is None else replace(base.lora, base=base_name)
     return replace(
         base,
         seed=base.seed if seed is None else seed,
         steps=base.steps if steps is None else steps or None,
         news_style_repeats=base.news_style_repeats if news_style_repeats is None else news_style_repeats,
-        lora=base.lora if base_name is None else replace(base.lora, base=base_name),
+        lora=lora if learning_rate is None else replace(lora, learning_rate=learning_rate),
+        init_from=base.init_from if init_from is None else init_from or None,
+        version=version or base.version,
     )
 
 

@@ -57,6 +57,18 @@ def write_card(out_dir: Path, cfg: Any, metrics: dict[str, Any]) -> None:
         DATA_TABLE + (NEWS_STYLE_ROW.format(repeats=repeats, items=items) if repeats else "") + DATA_NOTE
     )
     base = cfg.lora.base
+    init_from = getattr(cfg, "init_from", None)
+    stage = (
+        f" A second stage: it started from `{init_from}`'s adapter (LoRA and classifier) with a fresh"
+        f" optimizer and schedule; that model's training time adds to this one's (see its card)."
+        if init_from
+        else ""
+    )
+    stage_options = (
+        f"--init-from {init_from} --learning-rate {cfg.lora.learning_rate} --version {cfg.version} "
+        if init_from
+        else ""
+    )
     text = f"""# Stance model `{metrics["version"]}`
 
 NLI cross-encoder for stancewatch: premise = evidence sentence (preceded by its context when given) with
@@ -106,9 +118,10 @@ The Korea figures use held-out phrases of the project's own templates, so they o
 ## Training time
 Training loop {metrics["train_loop_seconds"]} s, whole run (data, training, calibration, evaluation)
 {metrics["total_seconds"]} s on {platform.machine()} CPU ({_cpus()} cores, shared with other jobs while
-measured). Reproduce: `stancewatch train --seed {cfg.seed} --steps {metrics["steps"]} --threads {threads} \
-{f"--news-style-repeats {repeats} " if repeats else ""}--out DIR` (CPU float results can differ in the last \
-digits with another thread count). Interrupted runs go on with `--resume`.
+measured).{stage} Reproduce: `stancewatch train --seed {cfg.seed} --steps {metrics["steps"]} \
+--threads {threads} {f"--news-style-repeats {repeats} " if repeats else ""}{stage_options}--out DIR` (CPU \
+float results can differ in the last digits with another thread count). Interrupted runs go on with \
+`--resume`.
 
 ## Pipeline-level metrics
 (filled in from `python -m benchmarks.eval_pipeline` and `make bench-classify`; the history of earlier

@@ -52,6 +52,9 @@ class TrainConfig:
     checkpoint_every: int = 25  # steps between checkpoints (``stancewatch train --resume`` goes on from one)
     lora: m.LoraSettings = field(default_factory=m.LoraSettings)
     version: str = "mpnet-nli-v1"
+    # A committed model (name under processors/models or a path) to start from instead of a fresh LoRA
+    # init: a second stage of training. The budget of the stages together is what the card reports.
+    init_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ def train(
     batches = bucketed_batches(pairs, cfg.batch_size, cfg.seed)
     planned = total = cfg.steps or len(batches)
     trainer = m.LoraTrainer(cfg.lora, total, cfg.seed)
+    if cfg.init_from:
+        trainer.warm_start(m.model_dir(cfg.init_from))
     rng = random.Random(cfg.seed + 1)
     batch_order = list(range(len(batches)))  # which batch comes next; reshuffled after each pass
     done, losses, spent = 0, [], 0.0

@@ -188,6 +188,54 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(shared_dir: Path, tmp_pa
     assert not (out / CHECKPOINT).exists()
 
 
+@pytest.mark.model
+def test_a_warm_start_begins_from_the_committed_adapter() -> None:
+    """`train --init-from` continues a committed model: the trainer's network is that model's, not a
+    fresh LoRA init with a random classifier."""
+    from processors.model import DEFAULT_VERSION, LoraSettings, LoraTrainer, StanceModel, model_dir
+
+    pairs = [("Moscow rejects new sanctions on Pyongyang.", "Russia supports sanctions against North Korea.")]
+    served = StanceModel.load(None, precision="fp32").encoder.logits(pairs)[0]
+    fresh = LoraTrainer(LoraSettings(), total_steps=1, seed=0)
+    fresh.model.eval()
+    assert fresh.encoder.logits(pairs)[0] != pytest.approx(served, abs=1e-3)
+    fresh.warm_start(model_dir(DEFAULT_VERSION))
+    fresh.model.eval()
+    assert fresh.encoder.logits(pairs)[0] == pytest.approx(served, abs=1e-3)
+
+
+@pytest.mark.model
+def test_a_warm_start_refuses_an_adapter_of_another_base_or_shape(tmp_path: Path) -> None:
+    from processors.model import DEFAULT_VERSION, LoraSettings, LoraTrainer, ModelError, model_dir
+
+    trainer = LoraTrainer(LoraSettings(), total_steps=1, seed=0)
+    committed = model_dir(DEFAULT_VERSION)
+    config = json.loads((committed / "adapter_config.json").read_text(encoding="utf-8"))
+    for name, change, reason in (
+        ("other-base", {"base_model_name_or_path": "sentence-transformers/all-MiniLM-L6-v2"}, "another base"),
+        ("other-rank", {"r": 8}, "rank, alpha or targets differ"),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "adapter_config.json").write_text(json.dumps({**config, **change}), encoding="utf-8")
+        (folder / "adapter_model.safetensors").symlink_to(committed / "adapter_model.safetensors")
+        with pytest.raises(ModelError, match=reason):
+            trainer.warm_start(folder)
+    with pytest.raises(ModelError, match="cannot start from"):
+        trainer.warm_start(tmp_path / "missing")
+
+
+def test_train_refuses_an_init_from_that_is_no_adapter(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stancewatch.cli import app
+
+    result = CliRunner().invoke(app, ["train", "--init-from", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert f"--init-from {tmp_path}: no adapter there" in result.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_minimal_pairs_differ_only_in_the_wording_of_the_side() -> None:
     rng = random.Random(3)
     for _ in range(200):
@@ -244,6 +292,10 @@ def test_train_options_override_only_what_is_given() -> None:
     assert recipe(base, None, 120, None).steps == 120
     small = recipe(base, None, None, None, "minilm")
     assert small.lora.base == "minilm" and small.lora.rank == base.lora.rank and small.seed == base.seed
+    stage = recipe(base, 22, None, None, None, "mpnet-nli-v1", 4e-4, "mpnet-nli-v9")
+    assert (stage.init_from, stage.lora.learning_rate) == ("mpnet-nli-v1", 4e-4)
+    assert stage.version == "mpnet-nli-v9"
+    assert stage.lora.rank == base.lora.rank and stage.batch_size == base.batch_size
 
 
 def test_generators_take_codes_and_names_from_the_one_vocabulary() -> None:
