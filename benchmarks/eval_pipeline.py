@@ -13,9 +13,8 @@
   against the hand reading baseline-gold.yaml. Only this checking script reads the gold file; the
   product (``stancewatch baseline build``) never does.
 - reach: how many of korea-news-dev's explicit support/oppose labels reach the model as a candidate pair.
-- ``--compare``: the same sets with each candidate rule switched off, and with the earlier actor rules
-  (``processors.candidates.candidates``) instead of asking every mentioned pair; the model's answers are
-  cached, so each variant costs only its new queries.
+- ``--compare``: the same sets with each candidate rule switched off; the model's answers are cached, so
+  each variant costs only its new queries.
 """
 
 from __future__ import annotations
@@ -94,7 +93,6 @@ VARIANTS = {
     "without the sentence before's countries": replace(ALL_RULES, countries_before=False),
     "without the neighbours' topics": replace(ALL_RULES, neighbour_topics=False),
     "without the weak-cue party filters": replace(ALL_RULES, weak_cue_filters=False),
-    "actor rules instead (earlier candidates)": None,
 }
 
 

@@ -1,22 +1,18 @@
 """Candidate (country, topic) pairs per sentence (pure).
 
-A sentence is a candidate for (country, topic) when the country is one of its actors and the topic is
-cued in it. Which pairs to ask the model about decides most of the pipeline's speed (the naive way asks
-every country about every topic for every sentence) and much of its precision.
+Which pairs to ask the model about decides most of the pipeline's speed (the naive way asks every country
+about every topic for every sentence) and what it can find at all. ``wide_candidates`` asks each sentence
+about every country it names (and those of the sentence before) on every topic cued in it or a neighbour,
+and lets the model say "none". (Rules that picked the sentence's actors instead were measured against
+this with ``benchmarks/eval_pipeline.py --compare``: F1 0.708 against 0.736 on korea-news-dev, reach 80
+against 89 of 94; they went.)
 
-- Actors: who acts in a sentence, subject first (``processors.actors``); a topic's ``not_held_by``
-  countries are never asked about it.
-- Carry-over: a sentence with no country mention at all ("The drills must stop, it said.") takes the
-  subject of the sentence before it (one step, or two through a sentence that itself carried); a
-  sentence that opens with a pronoun or a role ("He said ...", "The ministry said ...") adds that
-  subject to its own actors.
 - Topics: the topic cues of the sentence (weak cues only when the topic's participants are mentioned in
   the sentence, its neighbours or the title, and not when the sentence names other parties for the
   talks or partnership: "a summit between Washington and Moscow", "cooperation with Russia", "South
   Korea's meeting with Kim" for US-DPRK diplomacy, "the war against Ukraine"; a weak word inside a
-  capitalised name, "Naval War College", is no cue). A sentence with actors but no cue
-  takes the cued topics of the sentence before it when it refers back ("... THAAD ... . China's envoy
-  called for a halt of the deployment.").
+  capitalised name, "Naval War College", is no cue).
+- A topic's ``not_held_by`` countries are never asked about it.
 - Headings and bylines (short lines without terminal punctuation) are not evidence; the title is (the
   pipeline passes it as the first sentence).
 """
@@ -29,23 +25,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from processors.actors import CLAUSE_END, COORDINATION, PARTIES_BEFORE, actors, dedupe
 from processors.lexicon import Lexicon, Mention, Topic
 from processors.names import TITLES
 
-# A sentence opening with one of these refers back to the subject of the sentence before.
-_ANAPHOR = re.compile(
-    r"^\W*(?:he|she|they|it|its|his|her|their|the\s+(?:minister|ministry|spokesman|spokeswoman|spokesperson|"
-    r"president|prime minister|official|officials|statement|envoy|ambassador|agency|government|leader|"
-    r"foreign minister|diplomat|diplomats|country|state media|premier|chancellor))\b",
-    re.IGNORECASE,
-)
-# A sentence without its own topic cue takes the topics of the sentence before only when it refers back
-# to something: a pronoun or a definite noun phrase ("it", "the deployment", "the measures").
-_REFERS_BACK = re.compile(
-    r"\b(?:it|its|this|these|those|they|them|such|the\s+(?:deployment|move|plan|measures?|decision|proposal|"
-    r"system|step|steps|policy|idea|talks|drills|exercises|resolution|strike|deal|agreement|summit|meeting|"
-    r"battery|offer|initiative|issue|matter|sanctions))\b",
+COORDINATION = re.compile(r"^(?:\s*(?:,|and|or|as well as|&)\s*)+(?:the\s+)?$", re.IGNORECASE)
+CLAUSE_END = re.compile(r"[,;:]|\bthat\b")
+# Words after which two coordinated countries are the parties of talks or of a rift: "diplomacy between
+# Pyongyang and Seoul", "the chasm between Washington and Moscow".
+PARTIES_BEFORE = re.compile(
+    r"\b(?:diplomacy|dialogue|talks|negotiations?|summit|meeting|relations|ties|rapprochement|"
+    r"chasm|rift|gap|frictions?|tensions?)\s+between\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 # What follows a weak cue and names the parties it is about: "summit meeting between Trump and Putin",
@@ -78,11 +67,14 @@ class Candidate:
 
 @dataclass(frozen=True)
 class SentenceView:
-    """What one sentence mentions: all countries, its actors (subject first) and its cued topics."""
+    """What one sentence mentions: all countries and its cued topics."""
 
     mentioned: tuple[str, ...]
-    actors: tuple[str, ...]
     topics: tuple[str, ...]
+
+
+def dedupe(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
 
 
 def _named_parties(sentence: str, end: int, mentions: Sequence[Mention]) -> tuple[str, set[str]] | None:
@@ -190,12 +182,10 @@ def views(
     title: str = "",
     found: Sequence[Sequence[Mention]] | None = None,
     weak_cue_filters: bool = True,
-    with_actors: bool = True,
 ) -> list[SentenceView]:
-    """The mentions, actors and cued topics of every sentence; ``found`` is
+    """The mentions and cued topics of every sentence; ``found`` is
     ``lexicon.document_mentions([title, *sentences])`` when the caller has it already. Without
-    ``weak_cue_filters`` a weak cue counts whatever parties it names (measured by eval_pipeline); without
-    ``with_actors`` no sentence's actors are worked out (``wide_candidates`` asks every mention)."""
+    ``weak_cue_filters`` a weak cue counts whatever parties it names (measured by eval_pipeline)."""
     title_mentions, *mentions = found if found is not None else lexicon.document_mentions([title, *sentences])
     title_countries = {m.country for m in title_mentions}
     out: list[SentenceView] = []
@@ -209,7 +199,6 @@ def views(
         out.append(
             SentenceView(
                 mentioned=dedupe([m.country for m in mentions[i]]),
-                actors=actors(sentence, mentions[i]) if with_actors and not heading else (),
                 topics=()
                 if heading
                 else _topics(lexicon, sentence, mentions[i], in_view)
@@ -246,7 +235,7 @@ def wide_candidates(
     with it as context). The title is the first sentence. (Asking the title's countries of every sentence
     was measured too: no set moved, so it went.)"""
     found = found if found is not None else lexicon.document_mentions([title, *sentences])
-    seen = views(sentences, lexicon, title, found, rules.weak_cue_filters, with_actors=False)
+    seen = views(sentences, lexicon, title, found, rules.weak_cue_filters)
     mentions = found[1:]
     out: list[Candidate] = []
     for i, view in enumerate(seen):
@@ -262,36 +251,4 @@ def wide_candidates(
                     continue
                 carried = country not in own or topic not in view.topics
                 out.append(Candidate(i, country, topic, carried=carried))
-    return out
-
-
-def candidates(
-    sentences: Sequence[str],
-    lexicon: Lexicon,
-    title: str = "",
-    found: Sequence[Sequence[Mention]] | None = None,
-) -> list[Candidate]:
-    """Every candidate pair of every sentence, in sentence order, without duplicates."""
-    seen = views(sentences, lexicon, title, found)
-    out: list[Candidate] = []
-    subject_of: list[str | None] = []  # each sentence's subject, own or carried
-    depth = [0] * len(seen)  # how many sentences back a carried subject came from
-    for i, view in enumerate(seen):
-        countries: tuple[str, ...] = view.actors
-        carried_country: str | None = None
-        refers_back = not view.mentioned or bool(_ANAPHOR.match(sentences[i]))
-        if refers_back and i > 0:
-            subject = subject_of[i - 1]
-            if subject is not None and depth[i - 1] < 2 and subject not in countries:
-                countries, carried_country = (subject, *countries), subject
-                depth[i] = depth[i - 1] + 1
-        subject_of.append(countries[0] if countries else None)
-        topics, topic_carried = view.topics, False
-        if not topics and countries and i > 0 and seen[i - 1].topics and _REFERS_BACK.search(sentences[i]):
-            topics, topic_carried = seen[i - 1].topics, True
-        for country in countries:
-            for topic in topics:
-                if country in lexicon.topic(topic).not_held_by:
-                    continue
-                out.append(Candidate(i, country, topic, carried=country == carried_country or topic_carried))
     return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from processors.aggregate import Judgement, PairStance, aggregate
-from processors.candidates import ALL_RULES, Candidate, WideRules, candidates, wide_candidates
+from processors.candidates import ALL_RULES, Candidate, WideRules, wide_candidates
 from processors.head import StanceQuery, StanceScores
 from processors.lexicon import Lexicon, Mention
 from processors.markers import mark
@@ -55,14 +55,14 @@ class Classifier:
         lexicon: Lexicon,
         min_confidence: float = 0.5,
         batch_size: int = 64,
-        rules: WideRules | None = ALL_RULES,
+        rules: WideRules = ALL_RULES,
     ) -> None:
         self.model = model
         self.lexicon = lexicon
         self.min_confidence = min_confidence
         self.batch_size = batch_size
         # Ask every pair the text may address and let the model say "none" (``wide_candidates`` with
-        # ``rules``); None asks only the actors' pairs (``candidates``). benchmarks/eval_pipeline compares.
+        # ``rules``); benchmarks/eval_pipeline compares the rules on and off.
         self.rules = rules
 
     @property
@@ -109,8 +109,6 @@ class Classifier:
         self, sentences: Sequence[str], title: str, found: Sequence[Sequence[Mention]] | None = None
     ) -> list[Candidate]:
         """The pairs asked of the model for one document's evidence sentences."""
-        if self.rules is None:
-            return candidates(sentences, self.lexicon, title, found)
         return wide_candidates(sentences, self.lexicon, title, found, self.rules)
 
     def classify_one(self, document: Document) -> ArticleStances:

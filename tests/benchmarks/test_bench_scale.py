@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from benchmarks.bench_scale import backlog
 from core.settings import load_settings
-from processors.candidates import candidates
+from processors.candidates import wide_candidates
 from processors.lexicon import load_lexicon
 from processors.pipeline import Document, evidence_sentences
 
@@ -16,4 +16,4 @@ def test_backlog_is_repeatable_and_every_article_has_candidate_pairs() -> None:
     lexicon = load_lexicon(settings.countries_file, settings.topics_file)
     for article in first:
         sentences = evidence_sentences(Document(article.id, article.text, article.title))
-        assert candidates(sentences, lexicon, article.title), article.text
+        assert wide_candidates(sentences, lexicon, article.title), article.text
