@@ -22,6 +22,7 @@ RATE = "$__rate_interval"
 
 # One place for every metric name the dashboards read, so a rename in a stage is a one-line change here.
 M = {
+    "broker_up": "stancewatch_broker_up",
     "fetches": "stancewatch_feed_fetches_total",
     "fetch_seconds": "stancewatch_feed_fetch_duration_seconds",
     "entries": "stancewatch_feed_entries_parsed_total",
@@ -179,6 +180,11 @@ def pipeline_health() -> dict[str, Any]:
     g.add(stat("Articles published (1h)", f"sum(increase({M['published']}[1h]))"), w=6, h=4)
     g.add(stat("Stance observations (1h)", f"sum(increase({M['observations']}[1h]))"), w=6, h=4)
     g.add(stat("Alerts fired (1h)", f"sum(increase({M['alerts_fired']}[1h]))"), w=6, h=4)
+    g.add(
+        stat("Broker reachable (1 = yes)", f"min by (stage) ({M['broker_up']})", legend="{{stage}}"),
+        w=24,
+        h=3,
+    )
 
     g.row("Ingest")
     g.add(

@@ -119,7 +119,8 @@ def test_dashboards_have_the_required_panels() -> None:
     health = json.loads((GRAFANA / "dashboards" / "pipeline-health.json").read_text())
     board = json.loads((GRAFANA / "dashboards" / "stance-board.json").read_text())
     health_exprs = " ".join(t["expr"] for p in health["panels"] for t in p.get("targets", []))
-    for needle in ("consumer_lag_records", "dead_letter", "feed_last_success", "feed_fetch_duration"):
+    needles = ("consumer_lag_records", "dead_letter", "feed_last_success", "feed_fetch_duration", "broker_up")
+    for needle in needles:
         assert needle in health_exprs, needle
     board_exprs = " ".join(t["expr"] for p in board["panels"] for t in p.get("targets", []))
     assert "stancewatch_stance_current" in board_exprs and "stancewatch_stance_baseline" in board_exprs
