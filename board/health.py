@@ -16,7 +16,7 @@ from board.reports import FeedRound
 from board.store import Stats
 
 STALE_POLL = timedelta(minutes=2)  # no successful poll for this long: the consumer is failing
-LAGGING = 1_000  # records behind on stances + alerts
+LAGGING = 1_000  # records behind on all its topics together
 LATE_ROUNDS = 3  # an ingest instance's report is late after this many of its poll intervals
 
 
