@@ -199,8 +199,8 @@ class ReceiptPublisher:
             left = len(self._queue)
             self._queue.clear()
             self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join(timeout=self._timeout_s + 5)
+        if self._thread.is_alive():  # a publish in progress: a send and a flush, each bounded by timeout_s
+            self._thread.join(timeout=2 * self._timeout_s + 1)
         if left:
             self._drop(left, "the stage stopped before the broker acknowledged them")
         if self._sender is not None:

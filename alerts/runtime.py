@@ -33,6 +33,7 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 DIGEST_HOLD_S = 10.0
+RECEIPT_WAIT_MS = 5_000
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -89,11 +90,14 @@ class AlertRuntime:
             self.publisher.close()
             raise
         self.store = Store(db_path(s))
+        # Its own producer, bounded in how long one call may block (connect, metadata, acks), so that
+        # stopping the stage during an outage waits seconds for it, not the request timeout.
+        wait_ms = min(RECEIPT_WAIT_MS, s.kafka_request_timeout_ms)
         self.receipts = ReceiptPublisher(
             topics.deliveries,
-            lambda: Publisher(s, self.bootstrap),
+            lambda: Publisher(s, self.bootstrap, max_block_ms=wait_ms, bootstrap_timeout_ms=wait_ms),
             self.metrics,
-            timeout_s=min(10.0, s.kafka_request_timeout_ms / 1000),
+            timeout_s=wait_ms / 1000,
         )
         self.dispatcher = Dispatcher(
             Outbox(connect(db_path(s))),
