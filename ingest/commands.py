@@ -30,6 +30,7 @@ from ingest.metrics import IngestMetrics
 from ingest.parse import parse_feed
 from ingest.poller import Poller, PollOutcome
 from ingest.publish import LazyPublisher, RoundReporter, instance_name
+from ingest.rounds import PollRounds
 from ingest.service import IngestService, run_once
 from ingest.state import State
 
@@ -131,18 +132,33 @@ def describe(outcome: PollOutcome) -> str:
 
 
 def ingest_once(
-    settings: Settings, feeds: tuple[Feed, ...], bootstrap: str, registry: CollectorRegistry
+    settings: Settings,
+    feeds: tuple[Feed, ...],
+    bootstrap: str,
+    registry: CollectorRegistry,
+    feeds_path: Path | None = None,
 ) -> int:
-    """Poll each feed once; print one line per feed and a total; return the exit code."""
+    """Poll each feed once; print one line per feed and a total; return the exit code. The pass is one
+    round, reported to ``ingest-health`` unless the broker did not take the articles (then it would
+    only wait for the broker again)."""
     pipeline = build_pipeline(settings, bootstrap, registry)
     try:
         outcomes = run_once(pipeline.poller, feeds, settings.fetch_concurrency)
+        unsent = [o for o in outcomes if o.result == "publish_error"]
+        rounds = PollRounds((f.name for f in feeds), max_seconds=float("inf"))
+        summaries = [rounds.add(o, 0.0) for o in outcomes]
+        if summaries and summaries[-1] is not None and not unsent:
+            RoundReporter(
+                pipeline.publisher,
+                Topics(settings.topic_prefix).ingest_health,
+                instance_name(feeds_path or settings.feeds_file),
+                pipeline.poller.metrics,
+            )(summaries[-1])
     finally:
         pipeline.close()
     for outcome in outcomes:
         typer.echo(describe(outcome))
     published = sum(o.published for o in outcomes)
-    unsent = [o for o in outcomes if o.result == "publish_error"]
     typer.echo(f"polled {len(outcomes)} feed(s): published {published} article(s) to "
                f"{Topics(settings.topic_prefix).articles}")  # fmt: skip
     if unsent:
@@ -238,7 +254,9 @@ def register(app: typer.Typer) -> None:
                 except IngestStartError as exc:
                     typer.echo(f"stancewatch ingest: {exc}", err=True)
                     raise typer.Exit(1) from None
-                code = ingest_once(settings, feed_list, bootstrap, new_registry())
+                code = ingest_once(
+                    settings, feed_list, bootstrap, new_registry(), feeds or settings.feeds_file
+                )
             else:
                 try:
                     bootstrap = local_bootstrap(settings, exit_with_pid)
