@@ -104,7 +104,8 @@ class ReceiptPublisher:
         self._capacity = capacity
         self._retry_s = retry_s
         self._timeout_s = timeout_s
-        self._queue: deque[DeliveryReceipt] = deque()
+        self._queue: deque[tuple[int, DeliveryReceipt]] = deque()  # (sequence number, receipt)
+        self._seq = 0
         self._cond = threading.Condition()
         self._closing = False
         self._sender: ReceiptSender | None = None
@@ -119,13 +120,18 @@ class ReceiptPublisher:
         if not receipts:
             return
         with self._cond:
-            self._queue.extend(receipts)
-            over = len(self._queue) - self._capacity
-            for _ in range(max(0, over)):
-                self._queue.popleft()
-            self._cond.notify()
+            if self._closing:
+                over, why = len(receipts), "offered after the stage stopped"
+            else:
+                for r in receipts:
+                    self._seq += 1
+                    self._queue.append((self._seq, r))
+                over, why = len(self._queue) - self._capacity, f"more than {self._capacity} waiting"
+                for _ in range(max(0, over)):
+                    self._queue.popleft()
+                self._cond.notify()
         if over > 0:
-            self._drop(over, f"more than {self._capacity} waiting for the broker")
+            self._drop(over, why)
 
     def pending(self) -> int:
         with self._cond:
@@ -135,7 +141,7 @@ class ReceiptPublisher:
         self._metrics.receipts_failed.labels("drop").inc(n)
         log.warning("alerts: dropped %d delivery receipt(s) (%s); the deliveries themselves go on", n, why)
 
-    def _next_batch(self) -> list[DeliveryReceipt]:
+    def _next_batch(self) -> list[tuple[int, DeliveryReceipt]]:
         with self._cond:
             while not self._queue and not self._closing:
                 self._cond.wait()
@@ -153,13 +159,14 @@ class ReceiptPublisher:
                         return
                     self._cond.wait(self._retry_s)
 
-    def publish_once(self, batch: Sequence[DeliveryReceipt]) -> str:
+    def publish_once(self, batch: Sequence[tuple[int, DeliveryReceipt]]) -> str:
         """Send ``batch`` (the head of the queue); remove what was acknowledged or refused for good.
         Returns "ok" or "retry" (some were not acknowledged and stay at the head)."""
         try:
             if self._sender is None:
                 self._sender = self._make_sender()
-            results = self._sender.publish_each(self.topic, list(batch), timeout=self._timeout_s)
+            messages = [r for _, r in batch]
+            results = self._sender.publish_each(self.topic, messages, timeout=self._timeout_s)
         except Exception as exc:  # no broker to connect to (PublishError), or a client error
             results = [Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")] * len(batch)
         done = 0
@@ -169,8 +176,9 @@ class ReceiptPublisher:
             done += 1
         ok = sum(1 for r in results[:done] if r.ok)
         too_large = done - ok
-        with self._cond:
-            for _ in range(min(done, len(self._queue))):  # close() may have emptied it meanwhile
+        with self._cond:  # by sequence number: offer() may have dropped some of the batch meanwhile
+            last = batch[done - 1][0] if done else 0
+            while self._queue and self._queue[0][0] <= last:
                 self._queue.popleft()
         self._metrics.receipts_published.inc(ok)
         if too_large:

@@ -189,3 +189,26 @@ def test_the_stage_still_delivers_while_receipts_cannot_be_published(outbox_env)
     assert disp.pending() == 0  # all three delivered, none waited on the receipts
     assert pub.pending() == 3
     pub.close(grace_s=0.1)
+
+
+def test_receipts_offered_while_a_batch_is_in_flight_are_not_lost_with_it() -> None:
+    registry = CollectorRegistry()
+    broker = Broker()
+    late = [receipt(f"b{i}", "email", "queued") for i in range(2)]
+    calls: list[int] = []
+
+    def publish_each(
+        topic: str, messages: Sequence[DeliveryReceipt], timeout: float = 60.0
+    ) -> list[Delivery]:
+        if not calls:  # while the first batch is in flight, more come, past the capacity
+            pub.offer(late)
+        calls.append(len(messages))
+        return Broker.publish_each(broker, topic, messages, timeout)
+
+    broker.publish_each = publish_each  # type: ignore[method-assign]
+    pub = ReceiptPublisher("t.deliveries", lambda: broker, AlertMetrics.build(registry), capacity=3)
+    pub.offer(some(3))
+    pub.start()
+    wait_for(lambda: len(broker.acked) == 5)
+    pub.close()
+    assert [r.alert_id for r in broker.acked] == ["a0", "a1", "a2", "b0", "b1"] and calls == [3, 2]
