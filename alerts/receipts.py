@@ -11,16 +11,18 @@ queue in memory and returns; its own thread publishes with its own producer (mad
 broker that is away at start is just a failed publish). A receipt the broker does not acknowledge is
 kept and sent again after a pause (``RETRY_S``), so an outage delays receipts; they are *dropped* only
 when more than ``capacity`` wait (the oldest go first), when the broker refuses one as too large, or
-when the stage stops with some still unsent (after ``close``'s grace). Every drop is counted
-(``stancewatch_alerts_receipts_failed_total{action="drop"}``) and logged; each unacknowledged publish
-is counted with ``action="retry"``. A dropped receipt leaves the board showing an older state of that
-channel (a later receipt of the same alert and channel still corrects it).
+when the stage stops with some still unsent (after ``close``'s grace) or offers them after it stopped.
+Every drop is counted (``stancewatch_alerts_receipts_failed_total{action="drop"}``) and logged (once
+until receipts are published again); each unacknowledged publish is counted with ``action="retry"``.
+A dropped receipt leaves the board showing an older state of that channel (a later receipt of the same
+alert and channel still corrects it).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -110,6 +112,7 @@ class ReceiptPublisher:
         self._closing = False
         self._sender: ReceiptSender | None = None
         self._failing = False
+        self._dropping = False  # a drop was logged; quiet until a publish succeeds again
         self._thread = threading.Thread(target=self._run, name="alerts-receipts", daemon=True)
 
     def start(self) -> None:
@@ -139,7 +142,14 @@ class ReceiptPublisher:
 
     def _drop(self, n: int, why: str) -> None:
         self._metrics.receipts_failed.labels("drop").inc(n)
-        log.warning("alerts: dropped %d delivery receipt(s) (%s); the deliveries themselves go on", n, why)
+        if not self._dropping:
+            self._dropping = True
+            log.warning(
+                "alerts: dropped %d delivery receipt(s) (%s); the deliveries themselves go on (more drops "
+                "are counted in stancewatch_alerts_receipts_failed_total)",
+                n,
+                why,
+            )
 
     def _next_batch(self) -> list[tuple[int, DeliveryReceipt]]:
         with self._cond:
@@ -186,7 +196,7 @@ class ReceiptPublisher:
         if done == len(batch):
             if self._failing:
                 log.info("alerts: delivery receipts are published again")
-                self._failing = False
+            self._failing = self._dropping = False
             return "ok"
         self._metrics.receipts_failed.labels("retry").inc(len(batch) - done)
         if not self._failing:
@@ -197,11 +207,11 @@ class ReceiptPublisher:
 
     def close(self, grace_s: float = 5.0) -> None:
         """Stop the thread after at most ``grace_s`` to publish what is queued; drop (count) the rest."""
-        deadline = threading.Event()
-        waited = 0.0
-        while self.pending() and waited < grace_s and self._thread.is_alive() and not self._failing:
-            deadline.wait(0.05)
-            waited += 0.05
+        deadline = time.monotonic() + grace_s
+        while (
+            self.pending() and time.monotonic() < deadline and self._thread.is_alive() and not self._failing
+        ):
+            time.sleep(0.05)
         with self._cond:
             self._closing = True
             left = len(self._queue)
@@ -210,6 +220,7 @@ class ReceiptPublisher:
         if self._thread.is_alive():  # a publish in progress: a send and a flush, each bounded by timeout_s
             self._thread.join(timeout=2 * self._timeout_s + 1)
         if left:
+            self._dropping = False  # the last word of this stage on receipts: always logged
             self._drop(left, "the stage stopped before the broker acknowledged them")
         if self._sender is not None:
             self._sender.close()
