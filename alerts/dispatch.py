@@ -3,7 +3,8 @@
 Per send: 2xx/accepted -> ``delivered``; a transient failure (network, 5xx, 429, SMTP 4xx) -> retried
 after ``RetryPolicy.delay`` (a server's Retry-After wins); a permanent failure (other 4xx, SMTP 5xx) or
 an exhausted policy -> ``failed``, logged once and counted. Rows are marked only after the channel
-answered, so a crash mid-send re-delivers on restart (at-least-once).
+answered, so a crash mid-send re-delivers on restart (at-least-once). After each row is marked, its new
+state goes to the receipt sink (``alerts.receipts``), which never makes the next send wait.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from alerts import digest
 from alerts.channels import Notifier, Outcome, redact
 from alerts.metrics import AlertMetrics
 from alerts.outbox import Outbox
+from alerts.receipts import NoReceipts, ReceiptSink, receipt
 from core.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,7 @@ class Dispatcher:
         digest_window: float = 60.0,
         digest_hold: float = 10.0,
         clock: Callable[[], float] = time.time,
+        receipts: ReceiptSink | None = None,
     ) -> None:
         self._outbox = outbox
         self._notifiers = dict(notifiers)
@@ -44,6 +48,7 @@ class Dispatcher:
         self._window = digest_window
         self._hold = digest_hold
         self._clock = clock
+        self._receipts = receipts or NoReceipts()
         self._warned: set[str] = set()
         self.wake = threading.Event()
 
@@ -83,20 +88,31 @@ class Dispatcher:
         now = self._clock()
         what = f"digest of {len(ids)}" if send.digest else f"alert {alerts[0].id}"
         error = redact(outcome.error, self._secrets)
+        at = datetime.fromtimestamp(now, UTC)
         if outcome.ok:
             self._outbox.delivered(ids, now)
             self._metrics.sends.labels(channel, "ok", "ok").inc()
+            self._receipts.offer(
+                [receipt(r.alert.id, channel, "delivered", r.attempts + 1, at=at) for r in send.rows]
+            )
             log.info("%s: delivered %s", channel, what)
             return
         attempts = max(r.attempts for r in send.rows) + 1
+        reason = redact(outcome.reason, self._secrets)
         if outcome.transient and not self._policy.gives_up(attempts):
             delay = self._policy.delay(attempts, outcome.retry_after)
             self._outbox.retry(ids, now + delay, error)
             self._metrics.sends.labels(channel, "retry", outcome.reason).inc()
+            self._receipts.offer(
+                [receipt(r.alert.id, channel, "retrying", r.attempts + 1, reason, at) for r in send.rows]
+            )
             log.warning("%s: %s not delivered (%s); retry %d in %.1fs", channel, what, error, attempts, delay)
             return
         self._outbox.failed(ids, now, error)
         self._metrics.sends.labels(channel, "failed", outcome.reason).inc()
+        self._receipts.offer(
+            [receipt(r.alert.id, channel, "failed", r.attempts + 1, reason, at) for r in send.rows]
+        )
         why = "gave up after retries" if outcome.transient else "permanent failure"
         log.error("%s: %s failed (%s): %s", channel, what, why, error)
 

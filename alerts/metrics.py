@@ -24,6 +24,8 @@ class AlertMetrics:
     restores: Counter
     restored: Counter
     requeued: Counter
+    receipts_published: Counter
+    receipts_failed: Counter
     lag: ConsumerLag  # the shared stancewatch_consumer_lag_records{group,topic,partition}
     board: StanceBoard  # the shared stancewatch_stance_baseline / stancewatch_stance_current gauges
 
@@ -67,6 +69,17 @@ class AlertMetrics:
             requeued=Counter(
                 p + "state_requeued_alerts_total",
                 "Alerts enqueued again on restore (fired by records the last owner did not commit)",
+                registry=registry,
+            ),
+            receipts_published=Counter(
+                p + "receipts_published_total",
+                "Delivery receipts acknowledged on the deliveries topic",
+                registry=registry,
+            ),
+            receipts_failed=Counter(
+                p + "receipts_failed_total",
+                "Delivery receipts not published: retry (not acknowledged, kept) or drop (lost)",
+                ["action"],
                 registry=registry,
             ),
             lag=ConsumerLag(registry),

@@ -1,4 +1,5 @@
-"""Builds a running alert stage from settings: store, consumer, publisher, dispatcher thread.
+"""Builds a running alert stage from settings: store, consumer, publisher, dispatcher thread, and the
+delivery receipts' publisher thread (``alerts.receipts``, its own producer).
 
 Used by ``stancewatch alert`` and by ``stancewatch replay`` (which drives ``stage.poll_once`` itself).
 Building waits for the broker when it is away (``core.outage``); setting ``stop_event`` meanwhile makes
@@ -19,6 +20,7 @@ from alerts.channels import Notifier
 from alerts.dispatch import Dispatcher
 from alerts.metrics import AlertMetrics
 from alerts.outbox import Outbox
+from alerts.receipts import ReceiptPublisher
 from alerts.service import AlertStage
 from alerts.state import Store, connect, db_path
 from core.baseline import Baseline
@@ -31,6 +33,7 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 DIGEST_HOLD_S = 10.0
+RECEIPT_WAIT_MS = 5_000
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -87,6 +90,15 @@ class AlertRuntime:
             self.publisher.close()
             raise
         self.store = Store(db_path(s))
+        # Its own producer, bounded in how long one call may block (connect, metadata, acks), so that
+        # stopping the stage during an outage waits seconds for it, not the request timeout.
+        wait_ms = min(RECEIPT_WAIT_MS, s.kafka_request_timeout_ms)
+        self.receipts = ReceiptPublisher(
+            topics.deliveries,
+            lambda: Publisher(s, self.bootstrap, max_block_ms=wait_ms, bootstrap_timeout_ms=wait_ms),
+            self.metrics,
+            timeout_s=wait_ms / 1000,
+        )
         self.dispatcher = Dispatcher(
             Outbox(connect(db_path(s))),
             self.channels,
@@ -96,6 +108,7 @@ class AlertRuntime:
             digest_threshold=s.digest_threshold,
             digest_window=s.digest_window_s,
             digest_hold=min(DIGEST_HOLD_S, s.digest_window_s),
+            receipts=self.receipts,
         )
         self.stage = AlertStage(
             settings=s,
@@ -111,12 +124,15 @@ class AlertRuntime:
             on_enqueued=self.dispatcher.wake.set,
             on_alert=self.on_alert,
             watch=self.watch,
+            receipts=self.receipts,
         )
         self._thread = threading.Thread(
             target=self.dispatcher.run, args=(self.stop_event,), name="alerts-dispatch", daemon=True
         )
 
     def start_dispatcher(self) -> None:
+        """Start the dispatcher and the receipts' publisher threads."""
+        self.receipts.start()
         self._thread.start()
 
     def run(self) -> None:
@@ -129,6 +145,7 @@ class AlertRuntime:
         self.dispatcher.wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
+        self.receipts.close()
         self.consumer.close()
         self.reader.close()
         self.publisher.close()

@@ -13,7 +13,8 @@ Per polled batch (at-least-once, nothing repeated):
    changelog partition numbered like its input partition and wait for the acks;
 5. one SQLite transaction: pair states, processed ids, outbox rows for the routed channels, the entries
    and the changelog checkpoint;
-6. commit the Kafka offsets, and wake the dispatcher.
+6. commit the Kafka offsets, and wake the dispatcher (a ``queued`` delivery receipt per routed channel
+   goes to ``receipts`` after step 5; see ``alerts.receipts``).
 
 A crash between 4 and 5 leaves the changelog ahead of the file: the next owner of the partition (this
 instance after a restart, or another) restores the entries, skips the uncommitted records as processed
@@ -30,13 +31,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from alerts import changelog, detect, route
 from alerts.changelog import ChangelogError, Entry
 from alerts.detect import DetectConfig, PairState
 from alerts.metrics import AlertMetrics
+from alerts.receipts import NoReceipts, ReceiptSink, queued
 from alerts.state import PROCESSED_KEEP_S, Store, observation_id
 from core.baseline import Baseline, Position
 from core.kafka import Consumer, DeadLetters, PartitionReader, Publisher, Record, Topics
@@ -100,6 +102,7 @@ class AlertStage:
     on_enqueued: Callable[[], None] = lambda: None
     on_alert: Callable[[Alert], None] = lambda alert: None
     watch: BrokerWatch | None = None  # None: an outage raises (replay drives poll_once itself)
+    receipts: ReceiptSink = field(default_factory=NoReceipts)
 
     def __post_init__(self) -> None:
         self.topics = Topics(self.settings.topic_prefix)
@@ -154,6 +157,7 @@ class AlertStage:
             for a in changelog.unfinished(entry, committed)
         ]
         requeued = self.store.restore(latest, partition, end, routed)
+        self.receipts.offer(queued(routed))
         self.metrics.restores.inc()
         self.metrics.restored.inc(len(records))
         self.metrics.requeued.inc(requeued)
@@ -246,6 +250,7 @@ class AlertStage:
         self.store.commit_batch(
             states, [oid for _, oid, _ in fresh], routed, now, entries=entries, checkpoints=checkpoints
         )
+        self.receipts.offer(queued(routed))
         self._show(states)
         self.metrics.observations.inc(len(fresh))
         for a in alerts:

@@ -14,8 +14,10 @@ from core.metrics import PREFIX, ConsumerLag
 
 @dataclass(frozen=True)
 class BoardMetrics:
-    stored: Counter  # new rows in the read model, by kind (observation, alert)
-    duplicates: Counter  # records already in the read model (redelivery), by kind
+    # new rows in the read model, by kind (observation, alert; receipt and feed_round: a stored state
+    # replaced by a newer report)
+    stored: Counter
+    duplicates: Counter  # records already in the read model (redelivery; a superseded report), by kind
     bad_records: Counter  # records that did not decode (the alert stage dead-letters bad stances)
     requests: Counter  # page requests by page and status class
     lag: ConsumerLag
@@ -25,7 +27,10 @@ class BoardMetrics:
         p = PREFIX + "board_"
         return cls(
             stored=Counter(
-                p + "stored_total", "Records added to the read model", ["kind"], registry=registry
+                p + "stored_total",
+                "Records added to (or, for reports, updating) the read model",
+                ["kind"],
+                registry=registry,
             ),
             duplicates=Counter(
                 p + "duplicates_total", "Records already in the read model", ["kind"], registry=registry

@@ -132,12 +132,12 @@ class BoardRuntime:
         self.server: uvicorn.Server | None = None
 
     def attach(self, bootstrap: str, group_id: str | None = None) -> BoardConsumer:
-        """Join the board's consumer group on ``stances`` and ``alerts`` (raises when no broker)."""
+        """Join the board's consumer group on ``stances``, ``alerts``, ``deliveries`` and ``ingest-health``
+        (raises when no broker)."""
         topics = Topics(self.settings.topic_prefix)
         ensure_topics(self.settings, bootstrap)  # the board may start before the other stages
-        consumer = Consumer(
-            self.settings, group_id or self.settings.board_group, [topics.stances, topics.alerts], bootstrap
-        )
+        wanted = [topics.stances, topics.alerts, topics.deliveries, topics.ingest_health]
+        consumer = Consumer(self.settings, group_id or self.settings.board_group, wanted, bootstrap)
         self.consumer = BoardConsumer(self.model, consumer, topics, self.metrics, self.status)
         return self.consumer
 

@@ -1,9 +1,11 @@
-"""The board's consumer: ``stances`` and ``alerts`` into the read model (its own consumer group).
+"""The board's consumer: ``stances``, ``alerts``, ``deliveries`` and ``ingest-health`` into the read model
+(its own consumer group).
 
 Per polled batch (at-least-once, nothing counted twice): decode each record by its topic (a record that
 does not decode is counted, logged and skipped: the board only reads, and the alert stage dead-letters a
 bad stance itself), store the batch in one read-model transaction (values already stored are skipped by
-content id), then commit the offsets.
+content id) and its receipts and rounds in a second (only a report that supersedes the stored one
+counts), then commit the offsets.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from board.health import ConsumerStatus
 from board.metrics import BoardMetrics
 from board.store import ReadModel
 from core.kafka import Consumer, Record, Topics
-from core.messages import Alert, MessageError, StanceObservation, decode
+from core.messages import Alert, DeliveryReceipt, IngestRound, MessageError, StanceObservation, decode
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +37,18 @@ class BoardConsumer:
         """Store one batch; return (new observations, new alerts)."""
         observations: list[StanceObservation] = []
         alerts: list[Alert] = []
+        receipts: list[DeliveryReceipt] = []
+        rounds: list[IngestRound] = []
         for r in records:
             try:
                 if r.topic == self.topics.stances:
                     observations.append(decode(StanceObservation, r.value))
                 elif r.topic == self.topics.alerts:
                     alerts.append(decode(Alert, r.value))
+                elif r.topic == self.topics.deliveries:
+                    receipts.append(decode(DeliveryReceipt, r.value))
+                elif r.topic == self.topics.ingest_health:
+                    rounds.append(decode(IngestRound, r.value))
             except MessageError as exc:
                 self.metrics.bad_records.labels(r.topic.removeprefix(self.topics.prefix)).inc()
                 log.warning("board: skipped %s[%d]@%d: %s", r.topic, r.partition, r.offset, exc)
@@ -49,6 +57,12 @@ class BoardConsumer:
         self.metrics.stored.labels("alert").inc(new_alerts)
         self.metrics.duplicates.labels("observation").inc(len(observations) - new_obs)
         self.metrics.duplicates.labels("alert").inc(len(alerts) - new_alerts)
+        if receipts or rounds:
+            new_receipts, new_rounds = self.model.report(receipts, rounds)
+            self.metrics.stored.labels("receipt").inc(new_receipts)
+            self.metrics.stored.labels("feed_round").inc(new_rounds)
+            self.metrics.duplicates.labels("receipt").inc(len(receipts) - new_receipts)
+            self.metrics.duplicates.labels("feed_round").inc(len(rounds) - new_rounds)
         return new_obs, new_alerts
 
     def poll_once(self, max_records: int = 1000, timeout_ms: int = 500) -> int:

@@ -1,5 +1,6 @@
 """The board's read model: one SQLite file (``DATA_DIR/board.sqlite3`` by default) fed by the
-``stances`` and ``alerts`` topics.
+``stances`` and ``alerts`` topics, and by ``deliveries`` and ``ingest-health`` (``ReadModel.report``; the
+tables and their "latest wins" rule are in ``board.reports``).
 
 ``ReadModel.add`` stores a batch of StanceObservation and Alert values in one transaction and returns how
 many were new. Rows are keyed by content (an observation by the SHA-256 of its wire form, an alert by its
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.messages import Alert, Evidence, StanceObservation
+from board import reports
+from board.reports import ChannelState, FeedRound
+from core.messages import Alert, DeliveryReceipt, Evidence, IngestRound, StanceObservation
 from core.settings import Settings
 
 SCHEMA = """
@@ -145,7 +148,7 @@ class ReadModel:
         self._conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA busy_timeout=30000")
-        self._conn.executescript(SCHEMA)
+        self._conn.executescript(SCHEMA + reports.SCHEMA)
         self._lock = threading.Lock()
 
     def add(
@@ -206,6 +209,32 @@ class ReadModel:
                 conn.execute("ROLLBACK")
                 raise
         return new_obs, new_alerts
+
+    def report(
+        self, receipts: Sequence[DeliveryReceipt] = (), rounds: Sequence[IngestRound] = ()
+    ) -> tuple[int, int]:
+        """Store a batch of delivery receipts and poll rounds atomically; return how many of each
+        changed the stored state (a re-read or superseded one changes nothing; ``board.reports``)."""
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                changed = reports.store_receipts(conn, receipts), reports.store_rounds(conn, rounds)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return changed
+
+    def deliveries(self, alert_ids: Sequence[str]) -> dict[str, tuple[ChannelState, ...]]:
+        """Per alert id, its channels' latest delivery states (alerts with no receipt yet are absent)."""
+        with self._lock:
+            return reports.deliveries(self._conn, alert_ids)
+
+    def feed_rounds(self) -> tuple[FeedRound, ...]:
+        """The latest poll round of each ingest instance, newest first."""
+        with self._lock:
+            return reports.rounds(self._conn)
 
     def observations(self, q: Query = Query(), limit: int = 200) -> list[Observation]:
         """Observations matching ``q``, newest (article time) first."""
@@ -276,6 +305,7 @@ class ReadModel:
             (articles,) = c.execute(
                 "SELECT COUNT(DISTINCT article_id) FROM observation WHERE received >= ?", (_ts(since),)
             ).fetchone()
+            reported = reports.version(c)
         received = max((t for t in (last_obs_rx, last_alert_rx) if t is not None), default=None)
         return Stats(
             observations=n_obs,
@@ -284,7 +314,7 @@ class ReadModel:
             last_received=_dt(received) if received is not None else None,
             last_published=_dt(last_pub) if last_pub is not None else None,
             last_alert=_dt(last_alert) if last_alert is not None else None,
-            version=f"{n_obs}.{n_alerts}",
+            version=f"{n_obs}.{n_alerts}.{reported}",
         )
 
     def close(self) -> None:

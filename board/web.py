@@ -1,7 +1,8 @@
 """The board's web app (Starlette + Jinja2, server-rendered): the only module that imports them.
 
 Pages: ``/`` (health line, filters, the country x topic matrix, search results, recent alerts),
-``/pair/{country}/{topic}`` (timeline, alert history, evidence newest first, the baseline's sentence),
+``/pair/{country}/{topic}`` (timeline, alert history with each channel's delivery state, evidence newest
+first, the baseline's sentence),
 ``/api/version`` (what the page polls), ``/metrics`` (Prometheus; counts only, never article text, so
 it is served without the token like the other stages' endpoints) and ``/static``.
 
@@ -256,7 +257,7 @@ def create_app(
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         stats = model.stats(since=today)
         return {
-            "health": health(stats, status.snapshot(), now),
+            "health": health(stats, status.snapshot(), now, model.feed_rounds()),
             "stats": stats,
             "filters": filters,
             "countries": config.countries,
@@ -279,7 +280,13 @@ def create_app(
         )
         recent = model.alerts(f.query(text=False), limit=20)
         found = model.observations(f.query(), limit=100) if f.text else []
-        ctx = {**common(request, f), "rows": rows, "recent": recent, "found": found}
+        ctx = {
+            **common(request, f),
+            "rows": rows,
+            "recent": recent,
+            "found": found,
+            "deliveries": model.deliveries([a.id for a in recent]),
+        }
         metrics.requests.labels("board", "2xx").inc()
         return pages.TemplateResponse(request, "board.html", ctx)
 
@@ -308,6 +315,7 @@ def create_app(
             "position": position,
             "observations": observations,
             "history": history,
+            "deliveries": model.deliveries([a.id for a in history]),
             "chart": Markup(chart),  # built by ElementTree: values escaped
         }
         metrics.requests.labels("pair", "2xx").inc()

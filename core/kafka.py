@@ -98,6 +98,16 @@ class Topics:
         return f"{self.prefix}alerts"
 
     @property
+    def deliveries(self) -> str:
+        """Delivery receipts of the alert stage (``DeliveryReceipt``, keyed by alert id)."""
+        return f"{self.prefix}deliveries"
+
+    @property
+    def ingest_health(self) -> str:
+        """The ingest stage's closed poll rounds (``IngestRound``, keyed by instance)."""
+        return f"{self.prefix}ingest-health"
+
+    @property
     def alert_changelog(self) -> str:
         """The alert stage's pair-state changelog: compacted, keyed and partitioned like ``stances``."""
         return f"{self.prefix}alerts.changelog"
@@ -113,6 +123,8 @@ class Topics:
             self.alerts,
             *(self.dlq(s) for s in CONSUMING_STAGES),
             self.alert_changelog,
+            self.deliveries,
+            self.ingest_health,
         )
 
 

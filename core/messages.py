@@ -3,13 +3,15 @@
 Every message carries ``schema_version``. ``decode(kind, raw)`` raises ``MessageError`` for bytes that are
 not UTF-8 JSON, do not validate, or carry a schema version this build does not read; consumers route
 such messages to their dead-letter topic with the error in headers (see ``core.kafka``).
-Keys are deterministic: an article by its id, a stance observation and an alert by ``COUNTRY:topic``.
+Keys are deterministic: an article by its id, a stance observation and an alert by ``COUNTRY:topic``, a
+delivery receipt by its alert id, an ingest round by the ingest instance that polled it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -19,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 Stance = Literal["support", "oppose", "neutral"]
 BaselineStance = Literal["support", "oppose", "neutral", "mixed"]
 AlertKind = Literal["reversal", "shift", "new_position", "reverted"]
+DeliveryState = Literal["queued", "delivered", "retrying", "failed"]
 
 
 def _utc(value: datetime) -> datetime:
@@ -28,6 +31,18 @@ def _utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+REASON_MAX = 80
+_URL = re.compile(r"\S*://\S*")
+
+
+def short_reason(text: str) -> str:
+    """One short line safe to put on a topic: URLs (which may carry a webhook token or a password)
+    become ``<url>``, whitespace runs one space, at most ``REASON_MAX`` characters."""
+    return " ".join(_URL.sub("<url>", text).split())[:REASON_MAX]
+
+
+ShortReason = Annotated[str, AfterValidator(short_reason)]
 
 
 class MessageError(ValueError):
@@ -135,12 +150,69 @@ class Alert(Message):
         return f"{self.country}:{self.topic}"
 
 
+class DeliveryReceipt(Message):
+    """One channel's delivery state of one alert changed; the alert stage publishes it to ``deliveries``.
+
+    ``attempts``: sends made so far (0 while queued). ``error``: why the last send failed (``retrying``,
+    ``failed``), a short reason such as ``http_503``, never a URL or a secret. ``at``: wall time of the
+    change. A reader keeps per (alert id, channel) the receipt that ``supersedes`` the others, so a
+    receipt read twice or late never moves a state back.
+    """
+
+    alert_id: str
+    channel: str
+    state: DeliveryState
+    attempts: int = Field(default=0, ge=0)
+    error: ShortReason = ""
+    at: UtcDatetime
+
+    def key(self) -> str:
+        return self.alert_id
+
+    @property
+    def final(self) -> bool:
+        """Delivered or failed for good: no later change follows."""
+        return self.state in ("delivered", "failed")
+
+    def order(self) -> tuple[bool, int, datetime]:
+        """Later states sort higher: final over not final, then more attempts, then the later time."""
+        return (self.final, self.attempts, self.at)
+
+    def supersedes(self, other: DeliveryReceipt) -> bool:
+        return self.order() > other.order()
+
+
+class IngestRound(Message):
+    """What one closed poll round of an ingest instance did, published to ``ingest-health``.
+
+    ``source`` names the instance (its host and feed list), so shards of one feed list each keep their
+    own latest round. ``ok`` + ``failed`` = ``polled`` <= ``scheduled``. ``poll_interval_s`` is the
+    instance's ``POLL_INTERVAL``: a reader calls the report late after three of them. No error text and
+    no feed URL travel here (a feed URL may carry credentials); ``failed_kinds`` are result names.
+    """
+
+    source: str
+    scheduled: int = Field(ge=0)
+    polled: int = Field(ge=0)
+    ok: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    new_items: int = Field(ge=0)
+    failed_kinds: tuple[str, ...] = ()
+    ended_at: UtcDatetime
+    poll_interval_s: float = Field(gt=0)
+
+    def key(self) -> str:
+        return self.source
+
+
 M = TypeVar("M", bound=Message)
 
 KINDS: dict[str, type[Message]] = {
     "article": Article,
     "stance": StanceObservation,
     "alert": Alert,
+    "delivery": DeliveryReceipt,
+    "ingest_round": IngestRound,
 }
 
 

@@ -29,7 +29,8 @@ from ingest.fetch import Fetcher
 from ingest.metrics import IngestMetrics
 from ingest.parse import parse_feed
 from ingest.poller import Poller, PollOutcome
-from ingest.publish import LazyPublisher
+from ingest.publish import LazyPublisher, RoundReporter, instance_name
+from ingest.rounds import PollRounds
 from ingest.service import IngestService, run_once
 from ingest.state import State
 
@@ -131,18 +132,33 @@ def describe(outcome: PollOutcome) -> str:
 
 
 def ingest_once(
-    settings: Settings, feeds: tuple[Feed, ...], bootstrap: str, registry: CollectorRegistry
+    settings: Settings,
+    feeds: tuple[Feed, ...],
+    bootstrap: str,
+    registry: CollectorRegistry,
+    feeds_path: Path | None = None,
 ) -> int:
-    """Poll each feed once; print one line per feed and a total; return the exit code."""
+    """Poll each feed once; print one line per feed and a total; return the exit code. The pass is one
+    round, reported to ``ingest-health`` unless the broker did not take the articles (then it would
+    only wait for the broker again)."""
     pipeline = build_pipeline(settings, bootstrap, registry)
     try:
         outcomes = run_once(pipeline.poller, feeds, settings.fetch_concurrency)
+        unsent = [o for o in outcomes if o.result == "publish_error"]
+        rounds = PollRounds((f.name for f in feeds), max_seconds=float("inf"))
+        summaries = [rounds.add(o, 0.0) for o in outcomes]
+        if summaries and summaries[-1] is not None and not unsent:
+            RoundReporter(
+                pipeline.publisher,
+                Topics(settings.topic_prefix).ingest_health,
+                instance_name(feeds_path or settings.feeds_file),
+                pipeline.poller.metrics,
+            )(summaries[-1])
     finally:
         pipeline.close()
     for outcome in outcomes:
         typer.echo(describe(outcome))
     published = sum(o.published for o in outcomes)
-    unsent = [o for o in outcomes if o.result == "publish_error"]
     typer.echo(f"polled {len(outcomes)} feed(s): published {published} article(s) to "
                f"{Topics(settings.topic_prefix).articles}")  # fmt: skip
     if unsent:
@@ -159,10 +175,18 @@ def ingest_forever(
     registry: CollectorRegistry,
     stop: threading.Event,
     watch: BrokerWatch | None = None,
+    feeds_path: Path | None = None,
 ) -> None:
-    """Run the scheduler until ``stop`` is set; in-flight polls finish and state is written first."""
+    """Run the scheduler until ``stop`` is set; in-flight polls finish and state is written first.
+    Each closed poll round is reported to ``ingest-health`` (``feeds_path`` names this instance there)."""
     pipeline = build_pipeline(settings, bootstrap, registry, watch)
-    service = IngestService(pipeline.poller, feeds)
+    report = RoundReporter(
+        pipeline.publisher,
+        Topics(settings.topic_prefix).ingest_health,
+        instance_name(feeds_path or settings.feeds_file),
+        pipeline.poller.metrics,
+    )
+    service = IngestService(pipeline.poller, feeds, on_round=report)
     try:
         service.start()
         stop.wait()
@@ -172,7 +196,9 @@ def ingest_forever(
         pipeline.close()
 
 
-def ingest_daemon(settings: Settings, feeds: tuple[Feed, ...], bootstrap: str) -> int:
+def ingest_daemon(
+    settings: Settings, feeds: tuple[Feed, ...], bootstrap: str, feeds_path: Path | None = None
+) -> int:
     """Serve /metrics and poll until SIGTERM/SIGINT; a broker that is away at start or later is waited
     for (one line, stancewatch_broker_up 0). Returns the exit code."""
     registry = new_registry()
@@ -192,7 +218,7 @@ def ingest_daemon(settings: Settings, feeds: tuple[Feed, ...], bootstrap: str) -
     try:
         watch.ready(stop)
         watch.call(stop, lambda: ensure_topics(settings, bootstrap))
-        ingest_forever(settings, feeds, bootstrap, registry, stop, watch)
+        ingest_forever(settings, feeds, bootstrap, registry, stop, watch, feeds_path)
     except StopRequested:
         pass
     finally:
@@ -228,14 +254,16 @@ def register(app: typer.Typer) -> None:
                 except IngestStartError as exc:
                     typer.echo(f"stancewatch ingest: {exc}", err=True)
                     raise typer.Exit(1) from None
-                code = ingest_once(settings, feed_list, bootstrap, new_registry())
+                code = ingest_once(
+                    settings, feed_list, bootstrap, new_registry(), feeds or settings.feeds_file
+                )
             else:
                 try:
                     bootstrap = local_bootstrap(settings, exit_with_pid)
                 except Exception as exc:  # the local broker could not be started (no Java, port taken)
                     typer.echo(f"stancewatch ingest: broker at {bootstrap} unreachable: {exc}", err=True)
                     raise typer.Exit(1) from None
-                code = ingest_daemon(settings, feed_list, bootstrap)
+                code = ingest_daemon(settings, feed_list, bootstrap, feeds or settings.feeds_file)
         finally:
             if started is not None:
                 say_what_became_of(started, bootstrap, keep_broker)

@@ -62,3 +62,9 @@ class IngestMetrics:
             f"{p}feed_gone", "1 when the feed answered 410 Gone and is no longer polled", ["feed"],
             registry=registry,
         )  # fmt: skip
+        self.round_reports = Counter(
+            f"{p}ingest_round_reports_total",
+            "Poll-round reports to the ingest-health topic by outcome (published, failed)",
+            ["outcome"],
+            registry=registry,
+        )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+from core.messages import IngestRound
 from ingest.poller import PollOutcome
 
 
@@ -57,6 +59,24 @@ class RoundSummary:
         if self.failed:
             parts.append(f"{self.failed} failed")
         return f"{head}: {', '.join(parts)}"
+
+
+def round_message(
+    summary: RoundSummary, source: str, poll_interval: float, ended_at: datetime
+) -> IngestRound:
+    """The ``ingest-health`` message of a closed round (counts and result names only: no error text,
+    which may quote a feed URL with its credentials)."""
+    return IngestRound(
+        source=source,
+        scheduled=summary.scheduled,
+        polled=summary.polled,
+        ok=summary.polled - summary.failed,
+        failed=summary.failed,
+        new_items=summary.new_items,
+        failed_kinds=summary.failed_kinds,
+        ended_at=ended_at,
+        poll_interval_s=poll_interval,
+    )
 
 
 class PollRounds:

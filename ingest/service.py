@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ingest.feeds import Feed
 from ingest.poller import Poller, PollOutcome
-from ingest.rounds import PollRounds
+from ingest.rounds import PollRounds, RoundSummary
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,15 @@ def run_once(poller: Poller, feeds: Sequence[Feed], concurrency: int) -> list[Po
 class IngestService:
     """Runs the poller on a BackgroundScheduler until ``stop()``."""
 
-    def __init__(self, poller: Poller, feeds: Sequence[Feed]) -> None:
+    def __init__(
+        self,
+        poller: Poller,
+        feeds: Sequence[Feed],
+        on_round: Callable[[RoundSummary], None] = lambda summary: None,
+    ) -> None:
+        """``on_round`` gets each closed round's summary (in a poll's thread; it must not raise)."""
         self.poller = poller
+        self.on_round = on_round
         self.feeds = tuple(feeds)
         settings = poller.settings
         self.jitter = settings.poll_jitter
@@ -130,6 +137,7 @@ class IngestService:
             summary = self.rounds.add(outcome, time.monotonic())
         if summary is not None:
             log.log(logging.WARNING if summary.all_failed else logging.INFO, "ingest: %s", summary.line())
+            self.on_round(summary)
 
     def next_run(self, feed_name: str) -> datetime | None:
         job = self.scheduler.get_job(feed_name)

@@ -1,11 +1,14 @@
 """``stancewatch board``: serve the stance board (live from Kafka, or filled offline by a replay).
 
-Live: joins the board's consumer group on ``stances`` and ``alerts`` in a background thread and serves
-the page on ``STANCEWATCH_BOARD_HOST:PORT``. ``--replay TIMELINE.jsonl`` runs the timeline through the
-real pipeline in-process (``stancewatch replay``: private topics, article time), reads the replay's
-``stances`` and ``alerts`` topics into a fresh read model (``--db`` to keep it elsewhere), then serves
-it. This module lives in the CLI package because the replay drives the processors and alert stages;
-the board package itself imports neither.
+Live: joins the board's consumer group on ``stances``, ``alerts``, ``deliveries`` and ``ingest-health``
+in a background thread and serves the page on ``STANCEWATCH_BOARD_HOST:PORT``. ``--replay TIMELINE.jsonl``
+runs the timeline through the real pipeline in-process (``stancewatch replay``: private topics, article
+time), reads the replay's ``stances``, ``alerts``, ``deliveries`` and ``ingest-health`` topics into a fresh
+read model (``--db`` to keep it elsewhere), then serves it. The replay's alert stage delivers to a JSON
+Lines channel in a temporary directory, so the board shows real delivery states; the timeline's own
+``record`` lines (poll rounds, receipts; ``stancewatch.replay``) come along. This module lives in the CLI
+package because the replay drives the processors and alert stages; the board package itself imports
+neither.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import typer
 from rich.console import Console
 
 from alerts import baseline as alert_baseline
+from alerts.channels import Notifier
+from alerts.channels.jsonl import JsonlNotifier
 from board.runtime import BoardRuntime, ExposureError, address, check_exposure
 from core import baseline as core_baseline
 from core import metrics as core_metrics
@@ -72,16 +77,21 @@ def fill_from_replay(
     the settings the board should be served with (the replay's topics, that database)."""
     with tempfile.TemporaryDirectory(prefix="stancewatch-board-replay-") as state:
         rs = replay.replay_settings(settings, Path(state), None).model_copy(update={"board_db": db})
-        fired = replay.run(rs, timeline, base, {}, console, timeout)
+        channels: dict[str, Notifier] = {"jsonl": JsonlNotifier(Path(state) / "alerts.jsonl")}
+        fired = replay.run(rs, timeline, base, channels, console, timeout)
     bootstrap = _bootstrap(rs)
     runtime = BoardRuntime(rs, base, core_metrics.new_registry(), mode="replay")
     try:
         runtime.attach(bootstrap, f"{rs.topic_prefix}board").catch_up()
         stats = runtime.model.stats(since=datetime.now(UTC))
+        ids = [a.id for a in runtime.model.alerts(limit=stats.alerts)]
+        states = sum(len(v) for v in runtime.model.deliveries(ids).values())
+        rounds = len(runtime.model.feed_rounds())
     finally:
         runtime.close()
     console.print(
-        f"board filled: {stats.observations} observations, {stats.alerts} alerts ({len(fired)} fired)",
+        f"board filled: {stats.observations} observations, {stats.alerts} alerts ({len(fired)} fired), "
+        f"{states} delivery states, {rounds} feed round(s)",
         markup=False,
     )
     try:

@@ -9,6 +9,13 @@ went through. Time is article time: each ``Article.published`` is the item's dat
 "now" from it, so corroboration windows span days of history, not seconds of replay. The alert stage
 keeps its state in a fresh temporary store and delivers through its outbox to the JSON Lines channel
 (``-o``; ``--notify`` also to the configured Slack/email/webhook channels). Alerts also go to stdout.
+
+A timeline may also carry what the other stages report about themselves, one line each, in their wire
+fields with a ``record`` tag: ``{"record": "ingest_round", "source", "scheduled", "polled", "ok",
+"failed", "new_items", "ended_at", "poll_interval_s"}`` (``core.messages.IngestRound``) and ``{"record":
+"delivery", "alert_id", "channel", "state", "attempts"?, "error"?, "at"}`` (``DeliveryReceipt``). They
+are published as they are to the replay's ``ingest-health`` and ``deliveries`` topics (the board shows
+them), next to the receipts the replay's own alert stage publishes for its channels.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from alerts.runtime import AlertRuntime
 from core import baseline as core_baseline
 from core.baseline import Baseline, BaselineError
 from core.kafka import Publisher, Topics, bootstrap_of, ensure_topics
-from core.messages import Alert, Article
+from core.messages import Alert, Article, DeliveryReceipt, IngestRound
 from core.metrics import new_registry
 from core.settings import Settings, from_context
 from core.vocabulary import VocabularyError, load_vocabulary
@@ -52,6 +59,29 @@ class Timeline:
     articles: tuple[Article, ...]
     undated: int  # skipped, or ordered last (see ``undated``)
     bad: int  # lines that were not valid items (counted, reported once)
+    rounds: tuple[IngestRound, ...] = ()  # "record": "ingest_round" lines
+    receipts: tuple[DeliveryReceipt, ...] = ()  # "record": "delivery" lines
+
+    @property
+    def records(self) -> int:
+        return len(self.rounds) + len(self.receipts)
+
+
+RECORDS: dict[str, type[IngestRound] | type[DeliveryReceipt]] = {
+    "ingest_round": IngestRound,
+    "delivery": DeliveryReceipt,
+}
+
+
+def parse_record(row: dict[str, object]) -> IngestRound | DeliveryReceipt | None:
+    """The message of a ``record`` line; None when its kind is unknown or its fields do not validate."""
+    model = RECORDS.get(str(row.get("record")))
+    if model is None:
+        return None
+    try:
+        return model.model_validate({k: v for k, v in row.items() if k != "record"})
+    except ValueError:  # pydantic's ValidationError
+        return None
 
 
 def parse_date(value: object) -> datetime | None:
@@ -79,6 +109,7 @@ def load_timeline(path: Path, undated: str = "skip") -> Timeline:
         raise TimelineError(f"{path}: {exc.strerror}") from None
     dated: list[tuple[datetime, str, dict[str, object]]] = []
     later: list[dict[str, object]] = []
+    reports: list[IngestRound | DeliveryReceipt] = []
     bad = 0
     for line in lines:
         if not line.strip():
@@ -87,6 +118,13 @@ def load_timeline(path: Path, undated: str = "skip") -> Timeline:
             row = json.loads(line)
         except json.JSONDecodeError:
             bad += 1
+            continue
+        if isinstance(row, dict) and "record" in row:
+            report = parse_record(row)
+            if report is None:
+                bad += 1
+            else:
+                reports.append(report)
             continue
         if not isinstance(row, dict) or not row.get("id") or not isinstance(row.get("text"), str):
             bad += 1
@@ -113,7 +151,13 @@ def load_timeline(path: Path, undated: str = "skip") -> Timeline:
         )
         for w, r in rows
     )
-    return Timeline(articles, len(later), bad)
+    return Timeline(
+        articles,
+        len(later),
+        bad,
+        rounds=tuple(r for r in reports if isinstance(r, IngestRound)),
+        receipts=tuple(r for r in reports if isinstance(r, DeliveryReceipt)),
+    )
 
 
 def replay_settings(settings: Settings, state_dir: Path, output: Path | None) -> Settings:
@@ -166,6 +210,8 @@ def run(
     publisher = Publisher(settings, bootstrap)
     stop = threading.Event()
     try:
+        publisher.publish_all(topics.ingest_health, list(timeline.rounds))
+        publisher.publish_all(topics.deliveries, list(timeline.receipts))
         publisher.publish_all(topics.articles, list(timeline.articles))
         runtime.start_dispatcher()
         total = len(timeline.articles)
@@ -244,7 +290,8 @@ def replay_command(
         output.unlink()  # one replay, one file
     err.print(
         f"replaying {len(items.articles)} articles; undated {items.undated} "
-        f"({'skipped' if undated == 'skip' else 'ordered last'}), invalid lines {items.bad}",
+        f"({'skipped' if undated == 'skip' else 'ordered last'}), invalid lines {items.bad}, "
+        f"other records {items.records}",
         markup=False,
     )
     with tempfile.TemporaryDirectory(prefix="stancewatch-replay-") as tmp:

@@ -45,6 +45,31 @@ def test_timeline_orders_by_date_and_counts_undated_and_bad(tmp_path: Path) -> N
     assert last.articles[-1].published > last.articles[-2].published
 
 
+ROUND = {
+    "record": "ingest_round", "source": "desk:feeds.yaml", "scheduled": 27, "polled": 27, "ok": 24,
+    "failed": 3, "new_items": 12, "ended_at": "2019-03-01T06:00:00Z", "poll_interval_s": 900,
+}  # fmt: skip
+RECEIPT = {"record": "delivery", "alert_id": "x1", "channel": "slack", "state": "delivered", "attempts": 1,
+           "at": "2019-03-01T06:01:00Z"}  # fmt: skip
+
+
+def test_timeline_carries_rounds_and_receipts_and_counts_bad_ones(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "text": "x", "date": "2019-03-01"},
+        ROUND,
+        RECEIPT,
+        {**RECEIPT, "state": "lost"},  # not a delivery state
+        {**ROUND, "ok": -1},
+        {"record": "weather", "at": "2019-03-01"},
+    ]
+    timeline = replay.load_timeline(write_timeline(tmp_path / "t.jsonl", rows))
+    assert [a.id for a in timeline.articles] == ["a"] and timeline.bad == 4  # 3 bad records + "not json"
+    [feeds] = timeline.rounds
+    assert (feeds.source, feeds.ok, feeds.failed, feeds.ended_at.hour) == ("desk:feeds.yaml", 24, 3, 6)
+    [receipt] = timeline.receipts
+    assert (receipt.alert_id, receipt.channel, receipt.state) == ("x1", "slack", "delivered")
+
+
 def _alert(kind: str, country: str, topic: str, new: str, url: str) -> Alert:
     return Alert(
         id=f"{kind}{country}{topic}{new}",

@@ -27,6 +27,7 @@ from rich.console import Console
 from board.runtime import BoardRuntime
 from board.view import latest_alerts
 from core import metrics as core_metrics
+from core.messages import DeliveryReceipt
 from stancewatch import replay
 from stancewatch.board_commands import fill_from_replay
 from tests.keyword_model import KeywordModel
@@ -118,6 +119,17 @@ def timeline_rows() -> list[dict[str, object]]:
             "title": "Back again",
             "text": "Russia rejects sanctions once more.",
         },
+        {  # what the ingest stage reported after its last round (a timeline may carry it)
+            "record": "ingest_round",
+            "source": "desk:feeds.yaml",
+            "scheduled": 27,
+            "polled": 27,
+            "ok": 24,
+            "failed": 3,
+            "new_items": 4,
+            "ended_at": "2021-02-10T08:00:00Z",
+            "poll_interval_s": 900,
+        },
     ]
 
 
@@ -190,6 +202,11 @@ def test_board_in_a_browser(served_board, browser, tmp_path: Path) -> None:  # t
     assert "unchanged" in ru.text and "3 obs" in ru.text
     recent = browser.find_element(By.ID, "recent").text
     assert "REVERSAL" in recent and "REVERTED" in recent
+    # the replay's alert stage delivered both alerts to its JSON Lines channel; its receipts say so
+    assert recent.count("Delivery: jsonl delivered") == 2
+    feeds = browser.find_element(By.ID, "feeds")
+    assert feeds.text == "feeds 24 ok \u00b7 3 failing (as of 2021-02-10 08:00 UTC)"
+    assert "warn" in feeds.get_attribute("class").split()
     shot(browser, tmp_path, "board")
 
     ru.find_element(By.TAG_NAME, "a").click()
@@ -207,6 +224,7 @@ def test_board_in_a_browser(served_board, browser, tmp_path: Path) -> None:  # t
     )  # the baseline's sentence
     history = browser.find_element(By.ID, "history").text
     assert "REVERSAL" in history and "REVERTED" in history
+    assert history.count("Delivery: jsonl delivered") == 2
     assert browser.find_elements(By.CSS_SELECTOR, "#timeline svg circle.obs")
     shot(browser, tmp_path, "pair")
     assert csp_violations(browser) == []
@@ -227,5 +245,20 @@ def test_board_in_a_browser(served_board, browser, tmp_path: Path) -> None:  # t
     )
     assert browser.execute_script("return window.__marker") == "same page"
     assert "REVERSED" in browser.find_element(By.CSS_SELECTOR, '#matrix td[data-pair="CN:thaad"]').text
+    # ... and its delivery state, as the alert stage reports it, changes in place too
+    new_alert = make_alert(country="CN", topic="thaad", new="support", hours=24 * 400)
+    shown = browser.find_element(By.CSS_SELECTOR, f'#recent .deliveries[data-alert="{new_alert.id}"]')
+    assert shown.text == "Delivery: pending"
+    runtime.model.report(
+        [DeliveryReceipt(alert_id=new_alert.id, channel="slack", state="retrying", attempts=2,
+                         error="http_503", at=new_alert.detected_at)]
+    )  # fmt: skip
+    WebDriverWait(browser, 15).until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, f'#recent .deliveries[data-alert="{new_alert.id}"]').text
+            == "Delivery: slack retrying (2)"
+        )
+    )
+    assert browser.execute_script("return window.__marker") == "same page"
     shot(browser, tmp_path, "board-live")
     assert csp_violations(browser) == []

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from board.health import ConsumerSnapshot, ConsumerStatus, ago, health
+from board.health import ConsumerSnapshot, ConsumerStatus, ago, feeds_line, health
+from board.reports import FeedRound
 from board.store import Stats
 
 from .helpers import T0
@@ -48,3 +49,38 @@ def test_status_is_shared_as_snapshots() -> None:
     before = status.snapshot()
     status.update(lag=7, last_poll=NOW)
     assert (before.lag, status.snapshot().lag, status.snapshot().mode) == (None, 7, "live")
+
+
+def feed_round(ok: int, failed: int, minutes_ago: float, source: str = "h:feeds.yaml") -> FeedRound:
+    return FeedRound(
+        source, ok + failed, ok + failed, ok, failed, 3, NOW - timedelta(minutes=minutes_ago), 900.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("rounds", "level", "text"),
+    [
+        ((), "warn", "feeds: no report yet"),
+        ((feed_round(24, 3, 5),), "warn", "feeds 24 ok \u00b7 3 failing"),
+        ((feed_round(27, 0, 44),), "ok", "feeds 27 ok \u00b7 0 failing"),  # 44 min < 3 x 15 min
+        ((feed_round(24, 3, 46),), "fail", "feeds: no report for 46 min"),
+        ((feed_round(24, 3, 50), feed_round(20, 1, 120, "h:b.yaml")), "fail", "feeds: no report for 50 min"),
+        ((feed_round(10, 0, 1), feed_round(5, 2, 60, "h:b.yaml")), "warn",
+         "feeds 10 ok \u00b7 0 failing \u00b7 1 ingest silent 60 min"),
+        ((feed_round(10, 1, 1), feed_round(5, 2, 2, "h:b.yaml")), "warn", "feeds 15 ok \u00b7 3 failing"),
+    ],
+)  # fmt: skip
+def test_feeds_part_of_the_line(rounds: tuple[FeedRound, ...], level: str, text: str) -> None:
+    assert feeds_line(rounds, NOW) == (level, text)
+    h = health(STATS, ConsumerSnapshot(last_poll=NOW, lag=0), NOW, rounds)
+    assert (h.feeds_level, h.feeds) == (level, text)
+    assert (h.level, h.pipeline) == ("ok", "ok, lag 0")  # the rest of the line is as before
+
+
+def test_a_replay_is_never_late() -> None:
+    old = (feed_round(24, 3, 60 * 24 * 400),)
+    assert feeds_line(old, NOW, replay=True) == (
+        "warn",
+        "feeds 24 ok \u00b7 3 failing (as of 2020-01-27 00:00 UTC)",
+    )
+    assert health(STATS, ConsumerSnapshot(mode="replay"), NOW, old).feeds.startswith("feeds 24 ok")

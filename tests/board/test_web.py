@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from board.runtime import BaselineFile
 from board.store import ReadModel
 from board.web import CSP, LOOPBACK_NAMES, BoardConfig, create_app, host_name, safe_url
 from core import baseline as core_baseline
+from core.messages import DeliveryReceipt, IngestRound
 from core.metrics import new_registry
 
 from .helpers import T0, alert, baseline, obs
@@ -162,3 +164,45 @@ def test_loopback_board_answers_only_to_loopback_host_names(tmp_path: Path) -> N
     rebound = client.get("/", headers={"Host": "attacker.example:8350"})  # DNS rebinding
     assert rebound.status_code == 400 and "Moscow" not in rebound.text
     assert [host_name(h) for h in ("a.example:80", "[::1]", "A.EXAMPLE")] == ["a.example", "::1", "a.example"]
+
+
+def test_alert_history_shows_each_channels_delivery_state_as_text(tmp_path: Path) -> None:
+    client, model = make_client(tmp_path)
+    delivered = alert(hours=2).id
+    model.add(alerts=[alert("reverted", new="oppose", hours=3)])  # no receipt yet
+    at = T0 + timedelta(hours=3)
+    model.report(
+        [
+            DeliveryReceipt(alert_id=delivered, channel="slack", state="delivered", attempts=1, at=at),
+            DeliveryReceipt(alert_id=delivered, channel="email", state="retrying", attempts=2, at=at,
+                            error=HOSTILE),
+            DeliveryReceipt(alert_id=delivered, channel="webhook", state="failed", attempts=1, at=at,
+                            error="http_404"),
+        ]
+    )  # fmt: skip
+
+    def shown(html: str, alert_id: str) -> str:
+        start = html.index(f'<span class="deliveries" data-alert="{alert_id}"')
+        return " ".join(re.sub(r"<[^>]+>", "", html[start : html.index("</span></span>", start)]).split())
+
+    for page in ("/pair/RU/sanctions", "/"):
+        html = client.get(page).text
+        assert shown(html, delivered) == "Delivery: email retrying (2) · slack delivered · webhook failed"
+        assert shown(html, alert("reverted", new="oppose", hours=3).id) == "Delivery: pending"
+        assert "<script>alert(1)" not in html  # the reason is escaped where it shows (a tooltip)
+    assert 'title="last error: http_404"' in client.get("/pair/RU/sanctions").text
+
+
+def test_health_line_says_how_the_feeds_fared(tmp_path: Path) -> None:
+    client, model = make_client(tmp_path)
+    assert "feeds: no report yet" in client.get("/").text
+    first = client.get("/api/version").json()["version"]
+    model.report(
+        rounds=[
+            IngestRound(source="h:feeds.yaml", scheduled=27, polled=27, ok=24, failed=3, new_items=9,
+                        ended_at=T0 + timedelta(hours=3, minutes=50), poll_interval_s=900.0)
+        ]
+    )  # fmt: skip
+    assert client.get("/api/version").json()["version"] != first
+    html = client.get("/pair/RU/sanctions").text
+    assert '<span class="feeds warn" id="feeds"' in html and "feeds 24 ok · 3 failing</span>" in html

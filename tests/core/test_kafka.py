@@ -84,6 +84,8 @@ def test_topics_and_bootstrap_names() -> None:
         "dev.processors.dlq",
         "dev.alerts.dlq",
         "dev.alerts.changelog",
+        "dev.deliveries",
+        "dev.ingest-health",
     )
 
 

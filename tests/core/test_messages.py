@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -11,7 +12,9 @@ from pydantic import ValidationError
 from core.messages import (
     Alert,
     Article,
+    DeliveryReceipt,
     Evidence,
+    IngestRound,
     Message,
     MessageError,
     StanceObservation,
@@ -160,3 +163,69 @@ def test_source_of_is_the_domain_the_article_declares_or_comes_from() -> None:
     assert source_of("https://apnews.com/a", declared="WWW.AP.org") == "ap.org"
     assert source_of("not a url") == ""
     assert source_of("", declared=" ") == ""
+
+
+def a_receipt(**changes: object) -> DeliveryReceipt:
+    base: dict[str, object] = {"alert_id": "a1", "channel": "slack", "state": "queued", "at": WHEN}
+    base.update(changes)
+    return DeliveryReceipt.model_validate(base)
+
+
+def a_round(**changes: object) -> IngestRound:
+    base: dict[str, object] = {
+        "source": "host:feeds.yaml",
+        "scheduled": 27,
+        "polled": 27,
+        "ok": 24,
+        "failed": 3,
+        "new_items": 11,
+        "failed_kinds": ("http_error",),
+        "ended_at": WHEN,
+        "poll_interval_s": 900.0,
+    }
+    base.update(changes)
+    return IngestRound.model_validate(base)
+
+
+@pytest.mark.parametrize("message", [a_receipt(state="retrying", attempts=2, error="http_503"), a_round()])
+def test_receipts_and_rounds_round_trip_with_their_keys(message: Message) -> None:
+    assert decode(type(message), message.encode()) == message
+    assert json.loads(message.encode())["schema_version"] == 1
+    assert message.key() == ("a1" if isinstance(message, DeliveryReceipt) else "host:feeds.yaml")
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"schema_version": 1, "state": "lost", "at": "2026-01-01"}, "state"),
+        ({"schema_version": 1, "state": "queued"}, "at"),
+        ({"schema_version": 2, "state": "queued", "at": "2026-01-01"}, "schema_version"),
+        ({"schema_version": 1, "state": "retrying", "attempts": -1, "at": "2026-01-01"}, "attempts"),
+    ],
+)
+def test_a_bad_receipt_does_not_decode(fields: dict[str, object], reason: str) -> None:
+    raw = json.dumps({"alert_id": "a1", "channel": "slack", **fields}).encode()
+    with pytest.raises(MessageError) as info:
+        decode(DeliveryReceipt, raw)
+    assert reason in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_receipt_reason_carries_no_url_and_stays_short() -> None:
+    secret = "https://hooks.slack.example/services/T000/B000/XXXXSECRET"
+    r = a_receipt(state="failed", attempts=8, error=f"ConnectError: {secret} refused\n" + "x" * 300)
+    assert "://" not in r.error and "SECRET" not in r.error and "\n" not in r.error
+    assert r.error.startswith("ConnectError: <url> refused") and len(r.error) <= 80
+    assert decode(DeliveryReceipt, r.encode()).error == r.error
+
+
+def test_a_later_receipt_supersedes_an_earlier_one_never_the_reverse() -> None:
+    queued = a_receipt()
+    retry1 = a_receipt(state="retrying", attempts=1, at=WHEN + timedelta(seconds=1))
+    retry2 = a_receipt(state="retrying", attempts=2, at=WHEN + timedelta(seconds=3))
+    done = a_receipt(state="delivered", attempts=3, at=WHEN + timedelta(seconds=9))
+    # a second instance re-sends after a partition moved: its "queued" is newer in time, still not later
+    requeued = a_receipt(at=WHEN + timedelta(minutes=5))
+    chain = [queued, retry1, retry2, done]
+    for earlier, later in itertools.pairwise(chain):
+        assert later.supersedes(earlier) and not earlier.supersedes(later)
+    assert not requeued.supersedes(done) and not done.supersedes(done)

@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from core.kafka import Consumer, Record, Topics
+from core.messages import IngestRound, decode
 from core.settings import REPO_ROOT, Settings
 from tests.ingest.server import RSS_HEADERS, items, rss, serve
 from tests.ingest.test_integration import consume
@@ -67,6 +70,8 @@ def test_daemon_serves_metrics_and_stops_cleanly_on_sigterm(
             assert 'stancewatch_feed_fetches_total{result="ok"} 1.0' in text
             assert 'stancewatch_feed_last_success_timestamp_seconds{feed="alpha"}' in text
             assert "stancewatch_feed_fetch_duration_seconds_bucket" in text
+            # the round over the one feed closed with that poll and was reported to ingest-health
+            assert 'stancewatch_ingest_round_reports_total{outcome="published"} 1.0' in text
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=30)
         finally:
@@ -80,3 +85,17 @@ def test_daemon_serves_metrics_and_stops_cleanly_on_sigterm(
     assert again.returncode == 0, again.stderr[-2000:]
     assert "published 0 article(s)" in again.stdout
     assert len(consume(settings, kafka_bootstrap, 6)) == 6
+    health = Topics(settings.topic_prefix).ingest_health
+    reader = Consumer(settings, f"check-{uuid.uuid4().hex[:8]}", [health], kafka_bootstrap)
+    records: list[Record] = []
+    deadline = time.time() + 20
+    try:
+        while len(records) < 2 and time.time() < deadline:
+            records += reader.poll_batch(10, 1000)
+    finally:
+        reader.close()
+    daemon, once = [decode(IngestRound, r.value) for r in records]  # --once is one round too
+    assert daemon.source == f"{socket.gethostname()}:feeds.yaml" and records[0].key == daemon.source.encode()
+    assert (daemon.scheduled, daemon.polled, daemon.ok, daemon.failed, daemon.new_items) == (1, 1, 1, 0, 6)
+    assert (once.source, once.ok, once.new_items) == (daemon.source, 1, 0) and once.ended_at > daemon.ended_at
+    assert all(srv.url("/a").encode() not in (r.value or b"") for r in records)

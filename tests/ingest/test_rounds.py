@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, generate_latest
+
+from core.kafka import Delivery
+from core.messages import IngestRound, decode
+from core.settings import load_settings
+from ingest.metrics import IngestMetrics
 from ingest.poller import PollOutcome
-from ingest.rounds import PollRounds
+from ingest.publish import RoundReporter
+from ingest.rounds import PollRounds, RoundSummary, round_message
+
+T_END = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
 
 
 def ok(feed: str, published: int = 0) -> PollOutcome:
@@ -76,3 +88,44 @@ def test_a_gone_feed_leaves_the_later_rounds() -> None:
     assert summary is not None and summary.failed == 1
     following = rounds.add(ok("a", 1), now=2.0)
     assert following is not None and following.line() == "1 feed: 1 new item from 1"
+
+
+def test_a_closed_round_becomes_an_ingest_health_message_without_error_text() -> None:
+    secret_url = "https://user:s3cret@feeds.example/private.xml"
+    rounds = PollRounds(["a", "b", "c", "d"], max_seconds=900)
+    for o in (ok("a", 3), not_modified("b"), failed("c", f"connect {secret_url} refused")):
+        assert rounds.add(o, now=0.0) is None
+    summary = rounds.add(PollOutcome("d", "http_error", error=f"404 at {secret_url}"), now=1.0)
+    assert summary is not None
+    msg = round_message(summary, "host:feeds.yaml", 900.0, T_END)
+    assert (msg.scheduled, msg.polled, msg.ok, msg.failed, msg.new_items) == (4, 4, 2, 2, 3)
+    assert msg.failed_kinds == ("http_error", "network_error") and msg.ended_at == T_END
+    assert "s3cret" not in msg.encode().decode() and "feeds.example" not in msg.encode().decode()
+    assert decode(IngestRound, msg.encode()) == msg
+
+
+class Answers:
+    """A publisher that acknowledges (or not) and remembers what it was given."""
+
+    def __init__(self, ok: bool) -> None:
+        self.ok = ok
+        self.sent: list[tuple[str, IngestRound]] = []
+        self.settings = load_settings(poll_interval=600.0)
+
+    def publish_each(self, topic: str, messages: Sequence[IngestRound]) -> list[Delivery]:
+        self.sent += [(topic, m) for m in messages]
+        return [Delivery(ok=self.ok, error="" if self.ok else "not acknowledged: KafkaTimeoutError")]
+
+
+def test_the_reporter_publishes_each_round_and_counts_one_it_could_not() -> None:
+    registry = CollectorRegistry()
+    metrics = IngestMetrics(registry)
+    summary = RoundSummary(3, 3, 5, 2, 0, 0, 1, failed_kinds=("network_error",))
+    for acked in (True, False):
+        answers = Answers(acked)
+        RoundReporter(answers, "t.ingest-health", "h:feeds.yaml", metrics)(summary)  # type: ignore[arg-type]
+        [(topic, sent)] = answers.sent
+        assert topic == "t.ingest-health" and (sent.ok, sent.failed, sent.poll_interval_s) == (2, 1, 600.0)
+    text = generate_latest(registry).decode()
+    assert 'stancewatch_ingest_round_reports_total{outcome="published"} 1.0' in text
+    assert 'stancewatch_ingest_round_reports_total{outcome="failed"} 1.0' in text

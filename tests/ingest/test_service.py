@@ -17,6 +17,7 @@ from ingest.feeds import Feed
 from ingest.fetch import Fetcher
 from ingest.metrics import IngestMetrics
 from ingest.poller import Poller
+from ingest.rounds import RoundSummary
 from ingest.service import IngestService, run_once
 from ingest.state import State
 from tests.ingest.server import RSS_HEADERS, items, rss, serve
@@ -49,7 +50,8 @@ def test_scheduler_polls_each_feed_repeatedly_and_stops(make_settings: Callable[
             Feed("gone", srv.url("/gone")),
             Feed("later", "http://127.0.0.1:1/x"),
         ]
-        service = IngestService(poller, feeds)
+        rounds: list[RoundSummary] = []
+        service = IngestService(poller, feeds, on_round=rounds.append)
         service.start()
         try:
             job = service.scheduler.get_job("a")
@@ -67,6 +69,7 @@ def test_scheduler_polls_each_feed_repeatedly_and_stops(make_settings: Callable[
         time.sleep(0.5)
         assert len(srv.hits("/a")) == hits_at_stop  # nothing runs after stop
     assert hits_at_stop >= 4 and len(srv.hits("/gone")) == 1
+    assert rounds and rounds[0].polled == 2 and rounds[-1].failed == 0  # each closed round reported
     assert len(publisher.articles) == 2 * hits_at_stop
     poller.fetcher.close()
     poller.state.close()
