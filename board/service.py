@@ -1,9 +1,10 @@
 """The board's consumer: ``stances`` and ``alerts`` into the read model (its own consumer group).
 
-Per polled batch (at-least-once, nothing counted twice): decode each record by its topic (a record that
-does not decode is counted, logged and skipped: the board only reads, and the alert stage dead-letters a
-bad stance itself), store the batch in one read-model transaction (values already stored are skipped by
-content id), then commit the offsets.
+Per polled batch, on the shared consume loop (``core.consume.ConsumeLoop``; at-least-once, nothing
+counted twice): decode each record by its topic (a record that does not decode is counted, logged and
+skipped: the board only reads, and the alert stage dead-letters a bad stance itself), store the
+batch in one read-model transaction (values already stored are skipped by content id), then commit the
+offsets.
 """
 
 from __future__ import annotations
@@ -17,47 +18,77 @@ from datetime import UTC, datetime
 from board.health import ConsumerStatus
 from board.metrics import BoardMetrics
 from board.store import ReadModel
+from core.consume import Batch, ConsumeLoop, Output
 from core.kafka import Consumer, Record, Topics
-from core.messages import Alert, MessageError, StanceObservation, decode
+from core.messages import Alert, StanceObservation, decode
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class BoardConsumer:
+    """The board's consumer on the shared consume loop (``core.consume``): no dead-letter topic and no
+    publishing; errors are shown on the health line and retried every 5 s rather than ridden out."""
+
     model: ReadModel
     consumer: Consumer
     topics: Topics
     metrics: BoardMetrics
     status: ConsumerStatus
 
-    def handle(self, records: Sequence[Record]) -> tuple[int, int]:
-        """Store one batch; return (new observations, new alerts)."""
-        observations: list[StanceObservation] = []
-        alerts: list[Alert] = []
-        for r in records:
-            try:
-                if r.topic == self.topics.stances:
-                    observations.append(decode(StanceObservation, r.value))
-                elif r.topic == self.topics.alerts:
-                    alerts.append(decode(Alert, r.value))
-            except MessageError as exc:
-                self.metrics.bad_records.labels(r.topic.removeprefix(self.topics.prefix)).inc()
-                log.warning("board: skipped %s[%d]@%d: %s", r.topic, r.partition, r.offset, exc)
+    def __post_init__(self) -> None:
+        self.loop: ConsumeLoop[StanceObservation | Alert | None, tuple[int, int]] = ConsumeLoop(
+            stage="board",
+            consumer=self.consumer,
+            decode=self._decode,
+            handle=self._handle,
+            on_bad=self._bad,
+            max_records=1000,
+            timeout_ms=500,
+            lag=self.update_lag,
+            lag_every=10,
+            on_polled=lambda: self.status.update(last_poll=datetime.now(UTC), error=""),
+            commit_failed=self._commit_failed,
+            on_error=self._error,
+        )
+
+    def _decode(self, record: Record) -> StanceObservation | Alert | None:
+        if record.topic == self.topics.stances:
+            return decode(StanceObservation, record.value)
+        if record.topic == self.topics.alerts:
+            return decode(Alert, record.value)
+        return None
+
+    def _bad(self, record: Record, error: str) -> None:
+        self.metrics.bad_records.labels(record.topic.removeprefix(self.topics.prefix)).inc()
+
+    def _handle(self, batch: Batch[StanceObservation | Alert | None]) -> Output[tuple[int, int]]:
+        observations = [v for _, v in batch.items if isinstance(v, StanceObservation)]
+        alerts = [v for _, v in batch.items if isinstance(v, Alert)]
         new_obs, new_alerts = self.model.add(observations, alerts)
         self.metrics.stored.labels("observation").inc(new_obs)
         self.metrics.stored.labels("alert").inc(new_alerts)
         self.metrics.duplicates.labels("observation").inc(len(observations) - new_obs)
         self.metrics.duplicates.labels("alert").inc(len(alerts) - new_alerts)
-        return new_obs, new_alerts
+        return Output(result=(new_obs, new_alerts))
+
+    @staticmethod
+    def _commit_failed(records: Sequence[Record], exc: Exception) -> None:
+        raise exc  # the health line shows it and the batch comes again (values stored are skipped)
+
+    def _error(self, exc: Exception) -> None:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        log.warning("board consumer: %s", first)
+        self.status.update(error=first)
+
+    def handle(self, records: Sequence[Record]) -> tuple[int, int]:
+        """Store one batch; return (new observations, new alerts)."""
+        return self.loop.deliver(records).result
 
     def poll_once(self, max_records: int = 1000, timeout_ms: int = 500) -> int:
         """Poll, store and commit one batch; return the number of records consumed."""
-        records = self.consumer.poll_batch(max_records, timeout_ms)
-        if records:
-            self.handle(records)
-            self.consumer.commit(records)
-        return len(records)
+        self.loop.max_records, self.loop.timeout_ms = max_records, timeout_ms
+        return self.loop.poll_once()
 
     def update_lag(self) -> int:
         lag = self.consumer.lag()
@@ -77,16 +108,5 @@ class BoardConsumer:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set; Kafka errors are reported on the health line and retried."""
-        polls = 0
-        while not stop.is_set():
-            try:
-                self.poll_once()
-                polls += 1
-                if polls % 10 == 1:
-                    self.update_lag()
-                self.status.update(last_poll=datetime.now(UTC), error="")
-            except Exception as exc:  # kafka-python raises many types; the board keeps serving
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-                log.warning("board consumer: %s", first)
-                self.status.update(error=first)
-                stop.wait(5.0)
+        self.loop.max_records, self.loop.timeout_ms = 1000, 500
+        self.loop.run(stop)

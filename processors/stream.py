@@ -1,6 +1,6 @@
 """The processors stage on Kafka: ``articles`` in, ``stances`` out (``stancewatch classify-stream``).
 
-One loop, one consumer-group member:
+The shared consume loop (``core.consume.ConsumeLoop``), one consumer-group member:
 
 1. collect up to ``classify_batch_articles`` records, waiting at most ``classify_batch_ms`` in all;
 2. decode each as an ``Article``; a record that does not decode is a poison message and goes to the
@@ -31,19 +31,18 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Protocol
 
-from core.kafka import PublishError, Record
-from core.messages import Article, MessageError, StanceObservation, decode, source_of
-from core.outage import BrokerWatch, StopRequested
+from core.consume import Batch, ConsumeLoop, Output
+from core.kafka import Record
+from core.messages import Article, StanceObservation, decode, source_of
+from core.outage import BrokerWatch
 from core.retry import RetryPolicy
 from processors.metrics import ProcessorMetrics
 from processors.pipeline import ArticleStances, Classifier, Document
 from processors.text import cut_text
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 class ConsumerLike(Protocol):
@@ -120,7 +119,19 @@ class BatchOutcome:
     left: int = 0  # articles not classified (time budget or stop): not committed, polled again
 
 
+@dataclass
+class Classified:
+    """A batch after the loop published and committed it: what the stage counts and logs."""
+
+    outcome: BatchOutcome
+    classified: list[tuple[Job, ArticleStances]]
+    messages: list[StanceObservation]
+
+
 class StanceStream:
+    """The processors stage on the shared consume loop (``core.consume``): decode an article, classify,
+    publish its stances, commit."""
+
     def __init__(
         self,
         classifier: Classifier,
@@ -140,14 +151,11 @@ class StanceStream:
     ) -> None:
         self.classifier = classifier
         self.consumer = consumer
-        self.publisher = publisher
         self.dead_letters = dead_letters
         self.stances_topic = stances_topic
         self.metrics = metrics
         self.batch_articles = batch_articles
         self.batch_ms = batch_ms
-        self.retry = retry or RetryPolicy(attempts=6, base=0.5, cap=30.0)
-        self.sleep = sleep
         self.watch = watch
         self.max_chars = max_chars
         # A chunk holds a few articles' worth of text: large enough to keep the model's batches full,
@@ -155,25 +163,53 @@ class StanceStream:
         self.chunk_chars = 4 * max_chars
         self.batch_max_s = batch_max_s
         self.clock = clock
-        self._stop = threading.Event()  # run()'s stop event, for waits inside a batch
+        self.loop: ConsumeLoop[Article, Classified] = ConsumeLoop(
+            stage="processors",
+            consumer=consumer,
+            decode=lambda record: decode(Article, record.value),
+            handle=self._handle,
+            publisher=publisher,
+            dead_letters=dead_letters,
+            on_bad=lambda _record, _error: self.metrics.dead_letters.labels("decode").inc(),
+            watch=watch,
+            retry=retry or RetryPolicy(attempts=6, base=0.5, cap=30.0),
+            sleep=sleep,
+            max_records=batch_articles,
+            fill_ms=batch_ms,
+            lag=lambda: self.metrics.lag.update(self.consumer.group_id, self.consumer.lag()),
+            on_batch=self._done,
+            on_publish_failure=self.metrics.publish_failures.inc,
+            on_commit_failure=self.metrics.commit_failures.inc,
+        )
 
-    def _broker(self, fn: Callable[[], T], answered: Callable[[T], bool] = lambda _: True) -> T:
-        """``fn()``; with a watch, retried through a broker outage (StopRequested when stopped meanwhile)."""
-        return fn() if self.watch is None else self.watch.call(self._stop, fn, answered)
+    # The publisher and the retry policy live in the loop; tests swap them on the stream.
+    @property
+    def publisher(self) -> PublisherLike:
+        assert self.loop.publisher is not None
+        return self.loop.publisher
+
+    @publisher.setter
+    def publisher(self, value: PublisherLike) -> None:
+        self.loop.publisher = value
+
+    @property
+    def retry(self) -> RetryPolicy:
+        assert self.loop.retry is not None
+        return self.loop.retry
+
+    @retry.setter
+    def retry(self, value: RetryPolicy) -> None:
+        self.loop.retry = value
+
+    @property
+    def _stop(self) -> threading.Event:
+        return self.loop._stop
 
     def collect(self, stop: threading.Event) -> list[Record]:
         """Up to ``batch_articles`` records, waiting at most ``batch_ms`` in all (less when it is full)."""
-        deadline = time.monotonic() + self.batch_ms / 1000
-        records: list[Record] = []
-        while len(records) < self.batch_articles and not stop.is_set():
-            remaining = int((deadline - time.monotonic()) * 1000)
-            if remaining <= 0:
-                break
-            want = self.batch_articles - len(records)
-            records.extend(self._broker(lambda: self.consumer.poll_batch(want, remaining), bool))  # noqa: B023
-        return records
+        return self.loop.collect(stop)
 
-    def _jobs(self, articles: list[tuple[Record, Article]]) -> list[Job]:
+    def _jobs(self, articles: Sequence[tuple[Record, Article]]) -> list[Job]:
         jobs = []
         for record, article in articles:
             text, cut_at = cut_text(article.text or article.title, self.max_chars)
@@ -218,49 +254,14 @@ class StanceStream:
             except Exception as exc:
                 self.metrics.dead_letters.labels("classify").inc()
                 error = f"classify failed: {type(exc).__name__}: {exc}"
-                self._broker(lambda: self.dead_letters.send(job.record, error))  # noqa: B023
+                self.loop.broker(lambda: self.dead_letters.send(job.record, error))  # noqa: B023
         return out
 
-    def _publish(self, messages: list[StanceObservation]) -> None:
-        def once() -> None:
-            try:
-                self.publisher.publish_all(self.stances_topic, messages)
-            except PublishError:
-                self.metrics.publish_failures.inc()
-                raise
-
-        if self.watch is not None:
-            self.watch.call(self._stop, once)
-            return
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                once()
-                return
-            except PublishError as exc:
-                if self.retry.gives_up(attempt):
-                    raise
-                wait = self.retry.delay(attempt)
-                log.warning("stances not acknowledged (%s); retry %d in %.1fs", exc, attempt, wait)
-                self.sleep(wait)
-
-    def handle(self, records: Sequence[Record]) -> BatchOutcome:
-        """Process one batch end to end and commit it.
-
-        Without a watch, raises PublishError when the broker is lost; with one, waits for it, and raises
-        StopRequested (nothing committed) when the stage is stopped meanwhile.
-        """
-        outcome = BatchOutcome(records=len(records))
-        articles: list[tuple[Record, Article]] = []
-        for record in records:
-            try:
-                articles.append((record, decode(Article, record.value)))
-            except MessageError as exc:
-                self.metrics.dead_letters.labels("decode").inc()
-                error = str(exc)
-                self._broker(lambda: self.dead_letters.send(record, error))  # noqa: B023
-                outcome.dead_lettered += 1
+    def _handle(self, batch: Batch[Article]) -> Output[Classified]:
+        """Classify the decoded articles; the stances to publish and the records finished."""
+        records = batch.records
+        outcome = BatchOutcome(records=len(records), dead_lettered=batch.bad)
+        articles = batch.items
         started = time.perf_counter()
         classified, left = self._classify(self._jobs(articles)) if articles else ([], [])
         outcome.dead_lettered += len(articles) - len(classified) - len(left)
@@ -272,57 +273,54 @@ class StanceStream:
             self.metrics.batch_seconds.observe(time.perf_counter() - started)
             self.metrics.batch_articles.observe(len(articles))
             self.metrics.batch_queries.observe(sum(res.queries for _, res in classified))
-        if messages:
-            self._publish(messages)
-        done = list(records)
+        done: tuple[Record, ...] | None = None
+        cut: list[Record] = []
         if left:
             # Commit only below each partition's first article left; rewind so the rest comes again.
             first_left: dict[tuple[str, int], int] = {}
             for job in left:
                 key = (job.record.topic, job.record.partition)
                 first_left[key] = min(first_left.get(key, job.record.offset), job.record.offset)
-            cut = [r.offset >= first_left.get((r.topic, r.partition), r.offset + 1) for r in records]
-            done = [r for r, c in zip(records, cut, strict=True) if not c]
-            self.consumer.rewind([r for r, c in zip(records, cut, strict=True) if c])
+            beyond = [r.offset >= first_left.get((r.topic, r.partition), r.offset + 1) for r in records]
+            done = tuple(r for r, c in zip(records, beyond, strict=True) if not c)
+            cut = [r for r, c in zip(records, beyond, strict=True) if c]
             outcome.left = len(left)
-        try:
-            self.consumer.commit(done)  # only after every stance (and dead letter) was acknowledged
-        except Exception as exc:  # a rebalance took the partitions: the new owner redoes the batch
-            self.metrics.commit_failures.inc()
-            log.warning("commit of %d records failed (%s); they will be delivered again", len(records), exc)
-        self.metrics.articles.inc(len(classified))
-        for m in messages:
-            self.metrics.observations.labels(m.country, m.topic, m.stance).inc()
         outcome.articles, outcome.published = len(classified), len(messages)
-        return outcome
+        return Output(
+            result=Classified(outcome, classified, messages),
+            publish=((self.stances_topic, messages),),
+            done=done,
+            settle=(lambda: self.consumer.rewind(cut)) if cut else None,
+        )
+
+    def _count(self, result: Classified) -> None:
+        self.metrics.articles.inc(len(result.classified))
+        for m in result.messages:
+            self.metrics.observations.labels(m.country, m.topic, m.stance).inc()
+
+    def _done(self, result: Classified) -> None:
+        self._count(result)
+        outcome = result.outcome
+        log.info(
+            "batch: %d records, %d articles, %d stances, %d dead-lettered",
+            outcome.records,
+            outcome.articles,
+            outcome.published,
+            outcome.dead_lettered,
+        )
+
+    def handle(self, records: Sequence[Record]) -> BatchOutcome:
+        """Process one batch end to end and commit it.
+
+        Without a watch, raises PublishError when the broker is lost; with one, waits for it, and raises
+        StopRequested (nothing committed) when the stage is stopped meanwhile.
+        """
+        result = self.loop.process(records)
+        self._count(result)
+        return result.outcome
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set. A stop request ends the batch in hand after its current chunk:
         what is done is published and committed, the rest left for the next owner (so is the whole
         batch when the broker is away)."""
-        self._stop = stop
-        try:
-            self._loop(stop)
-        except StopRequested:
-            log.info("stopped while waiting for the broker; the batch in hand was not committed")
-
-    def _loop(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            records = self.collect(stop)
-            if records:
-                outcome = self.handle(records)
-                log.info(
-                    "batch: %d records, %d articles, %d stances, %d dead-lettered",
-                    outcome.records,
-                    outcome.articles,
-                    outcome.published,
-                    outcome.dead_lettered,
-                )
-            elif self.watch is not None:
-                self.watch.idle(stop)
-            if self.watch is not None and self.watch.down:
-                continue
-            try:
-                self.metrics.lag.update(self.consumer.group_id, self.consumer.lag())
-            except Exception as exc:  # lag is diagnostics only; never stop the stage for it
-                log.debug("lag unavailable: %s", exc)
+        self.loop.run(stop)
