@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from prometheus_client import CollectorRegistry
 
-from core.kafka import Topics, bootstrap_of, cluster_answers, ensure_topics
-from core.metrics import new_registry, serve
+from core.connect import connect, serve_metrics, start_up
+from core.kafka import Topics, bootstrap_of
+from core.metrics import new_registry
 from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.settings import Settings, from_context
 from ingest.feeds import Feed, FeedListError, feed_url, load_feeds
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class IngestStartError(RuntimeError):
-    """Start-up cannot proceed (bad feed list, broker unreachable); the message is one line."""
-
-
 def feeds_or_fail(path: Path) -> tuple[Feed, ...]:
     try:
         return load_feeds(path)
@@ -50,42 +47,6 @@ def feeds_or_fail(path: Path) -> tuple[Feed, ...]:
         for problem in exc.problems:
             typer.echo(f"stancewatch ingest: {exc.source}: {problem}", err=True)
         raise typer.Exit(2) from None
-
-
-def local_bootstrap(settings: Settings, exit_with_pid: int | None = None) -> str:
-    """The bootstrap address, starting the project's local broker when no cluster is configured (a broker
-    started here stops once ``exit_with_pid`` is gone, when given)."""
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        return LocalBroker(settings).ensure_running(exit_with_pid=exit_with_pid)
-    return bootstrap_of(settings)
-
-
-def broker_address(settings: Settings, exit_with_pid: int | None = None) -> str:
-    """The bootstrap address (see ``local_bootstrap``); topics are created when missing. Raises
-    IngestStartError (one line) when the broker cannot be reached."""
-    bootstrap = bootstrap_of(settings)
-    try:
-        bootstrap = local_bootstrap(settings, exit_with_pid)
-        # One quiet probe first: kafka-python logs every refused connection while it retries, and the
-        # operator should read one line, ours.
-        kafka_log = logging.getLogger("kafka")
-        level = kafka_log.level
-        kafka_log.setLevel(logging.CRITICAL)
-        try:
-            problem = cluster_answers(bootstrap, settings.kafka_request_timeout_ms)
-        finally:
-            kafka_log.setLevel(level)
-        if problem:
-            raise IngestStartError(f"broker at {bootstrap} unreachable: {problem}")
-        ensure_topics(settings, bootstrap)
-    except IngestStartError:
-        raise
-    except Exception as exc:  # kafka-python / broker errors: all mean "no broker to publish to"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise IngestStartError(f"broker at {bootstrap} unreachable: {first}") from exc
-    return bootstrap
 
 
 @dataclass
@@ -172,26 +133,18 @@ def ingest_forever(
         pipeline.close()
 
 
-def ingest_daemon(settings: Settings, feeds: tuple[Feed, ...], bootstrap: str) -> int:
+def ingest_daemon(settings: Settings, feeds: tuple[Feed, ...], exit_with_pid: int | None = None) -> int:
     """Serve /metrics and poll until SIGTERM/SIGINT; a broker that is away at start or later is waited
-    for (one line, stancewatch_broker_up 0). Returns the exit code."""
+    for (one line, stancewatch_broker_up 0). Returns the exit code; raises StartError (one line) when
+    the metrics port is taken or the local broker cannot be started."""
     registry = new_registry()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    served = serve_metrics(settings, registry)
+    watch = broker_watch("ingest", bootstrap_of(settings), registry, settings)
     try:
-        served = serve(registry, settings.metrics_host, settings.metrics_port)
-    except OSError as exc:
-        typer.echo(
-            f"stancewatch ingest: cannot serve metrics on {settings.metrics_host}:"
-            f"{settings.metrics_port}: {exc.strerror or exc} (set STANCEWATCH_METRICS_PORT)",
-            err=True,
-        )
-        return 1
-    watch = broker_watch("ingest", bootstrap, registry, settings)
-    try:
-        watch.ready(stop)
-        watch.call(stop, lambda: ensure_topics(settings, bootstrap))
+        bootstrap = connect(settings, watch, stop, exit_with_pid)
         ingest_forever(settings, feeds, bootstrap, registry, stop, watch)
     except StopRequested:
         pass
@@ -222,22 +175,14 @@ def register(app: typer.Typer) -> None:
         exit_with_pid = None if keep_broker else os.getpid()
         bootstrap = bootstrap_of(settings)
         try:
-            if once:
-                try:
-                    bootstrap = broker_address(settings, exit_with_pid)
-                except IngestStartError as exc:
-                    typer.echo(f"stancewatch ingest: {exc}", err=True)
-                    raise typer.Exit(1) from None
-                code = ingest_once(settings, feed_list, bootstrap, new_registry())
-            else:
-                try:
-                    bootstrap = local_bootstrap(settings, exit_with_pid)
-                except Exception as exc:  # the local broker could not be started (no Java, port taken)
-                    typer.echo(f"stancewatch ingest: broker at {bootstrap} unreachable: {exc}", err=True)
-                    raise typer.Exit(1) from None
-                code = ingest_daemon(settings, feed_list, bootstrap)
+            with start_up("ingest"):
+                if once:
+                    code = ingest_once(settings, feed_list, connect(settings, exit_with_pid=exit_with_pid),
+                                       new_registry())  # fmt: skip
+                else:
+                    code = ingest_daemon(settings, feed_list, exit_with_pid)
         finally:
-            if started is not None:
+            if started is not None and started.status().running:  # not when it failed to start
                 say_what_became_of(started, bootstrap, keep_broker)
         raise typer.Exit(code)
 

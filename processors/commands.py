@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 
 from core import baseline as baseline_file
+from core.connect import start_up
 from core.files import cannot_read
 from core.settings import Settings, from_context
 from processors import baseline_build, model_commands
@@ -183,7 +184,9 @@ def classify_stream(ctx: typer.Context) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    raise typer.Exit(run_stream(settings, classifier, stop))
+    with start_up("classify-stream"):
+        code = run_stream(settings, classifier, stop)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

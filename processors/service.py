@@ -1,8 +1,10 @@
-"""Wiring of the Kafka stage: broker address, topics, consumer, publisher, dead letters, metrics server.
+"""Wiring of the Kafka stage: consumer, publisher, dead letters, metrics server (start-up through
+``core.connect``).
 
-``run_stream`` returns the process exit code: 0 after a clean stop (SIGTERM/SIGINT), 1 when the local
-broker cannot be started. A broker that is away (at start or later) is waited for, with backoff, for as
-long as it takes (``core.outage``); a restart resumes from the last committed offset.
+``run_stream`` returns the process exit code: 0 after a clean stop (SIGTERM/SIGINT); it raises
+``StartError`` (one line) when the local broker cannot be started or the metrics port is taken. A
+broker that is away (at start or later) is waited for, with backoff, for as long as it takes
+(``core.outage``); a restart resumes from the last committed offset.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TypeVar
 
 from prometheus_client import CollectorRegistry
 
+from core.connect import connect, serve_metrics
 from core.kafka import (
     Consumer,
     DeadLetters,
@@ -21,10 +24,9 @@ from core.kafka import (
     PublishError,
     Topics,
     bootstrap_of,
-    ensure_topics,
     instance_id_for,
 )
-from core.metrics import new_registry, serve
+from core.metrics import new_registry
 from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.settings import Settings
 from processors.metrics import ProcessorMetrics
@@ -34,22 +36,6 @@ from processors.stream import StanceStream
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-def local_bootstrap(settings: Settings) -> str:
-    """The bootstrap address, starting the project's local broker when no cluster is configured."""
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        return LocalBroker(settings).ensure_running()
-    return bootstrap_of(settings)
-
-
-def broker_address(settings: Settings) -> str:
-    """The bootstrap address (starting the local broker when none is configured), topics created."""
-    bootstrap = local_bootstrap(settings)
-    ensure_topics(settings, bootstrap)
-    return bootstrap
 
 
 def build_stream(
@@ -105,24 +91,23 @@ def run_stream(
     stop: threading.Event,
     registry: CollectorRegistry | None = None,
 ) -> int:
-    try:
-        bootstrap = local_bootstrap(settings)
-    except Exception as exc:  # the local broker could not be started (no Java, port taken)
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        log.error("broker at %s unreachable: %s", bootstrap_of(settings), first)
-        return 1
+    """Run the stage until ``stop``; return the exit code. Raises StartError (one line) when the
+    metrics port is taken or the local broker cannot be started."""
     registry = registry or new_registry()
     # Metrics first: while the broker is away, stancewatch_broker_up{stage="processors"} shows it.
-    served = serve(registry, settings.metrics_host, settings.metrics_port)
-    watch = broker_watch("processors", bootstrap, registry, settings)
+    served = serve_metrics(settings, registry)
+    watch = broker_watch("processors", bootstrap_of(settings), registry, settings)
     try:
-        watch.ready(stop)
-        watch.call(stop, lambda: ensure_topics(settings, bootstrap))
+        bootstrap = connect(settings, watch, stop)
         stream, consumer, publisher = build_stream(settings, classifier, bootstrap, registry, watch, stop)
     except StopRequested:
         if served is not None:
             served[0].shutdown()
         return 0
+    except BaseException:  # a local broker that cannot be started: the command says it in one line
+        if served is not None:
+            served[0].shutdown()
+        raise
     log.info(
         "classify-stream: group %s (member %s) on %s, model %s",
         settings.classify_group, consumer.instance_id or "dynamic", bootstrap, classifier.version,

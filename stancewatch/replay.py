@@ -35,7 +35,8 @@ from alerts.channels.jsonl import JsonlNotifier
 from alerts.runtime import AlertRuntime
 from core import baseline as core_baseline
 from core.baseline import Baseline, BaselineError
-from core.kafka import Publisher, Topics, bootstrap_of, ensure_topics
+from core.connect import connect, start_up
+from core.kafka import Publisher, Topics
 from core.messages import Alert, Article
 from core.metrics import new_registry
 from core.settings import Settings, from_context
@@ -146,12 +147,7 @@ def run(
     from processors.commands import build_classifier
     from processors.service import build_stream
 
-    bootstrap = bootstrap_of(settings)
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        bootstrap = LocalBroker(settings).ensure_running()
-    ensure_topics(settings, bootstrap)
+    bootstrap = connect(settings)
     topics = Topics(settings.topic_prefix)
     fired: list[Alert] = []
 
@@ -253,7 +249,8 @@ def replay_command(
         if output is not None:
             channels["jsonl"] = JsonlNotifier(output)
         try:
-            fired = run(rs, items, base, channels, err, timeout)
+            with start_up("replay"):
+                fired = run(rs, items, base, channels, err, timeout)
         except TimeoutError as exc:
             err.print(f"stancewatch replay: {exc}", markup=False)
             raise typer.Exit(1) from None
