@@ -30,6 +30,7 @@ from processors.evaluate import EvaluationError, Triple, load_gold, load_predict
 from processors.lexicon import LexiconError, load_lexicon
 from processors.pipeline import Classifier, Document, Predictor
 from processors.report import render, summary
+from processors.text import SplitterError, sentence_splitter
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,18 @@ def build_classifier(settings: Settings) -> Classifier:
         typer.echo(f"stancewatch: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
+        split = sentence_splitter(settings.sentence_splitter)
+    except SplitterError as exc:
+        typer.echo(f"stancewatch: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
         model = load_model(settings)
     except (RuntimeError, OSError, ValueError) as exc:  # ModelError is a RuntimeError
         typer.echo(f"stancewatch: cannot load the stance model: {exc}", err=True)
         raise typer.Exit(2) from None
-    return Classifier(model, lexicon, settings.classify_min_confidence, settings.classify_model_batch)
+    return Classifier(
+        model, lexicon, settings.classify_min_confidence, settings.classify_model_batch, split=split
+    )
 
 
 @contextmanager
