@@ -25,7 +25,7 @@ from core.kafka import Topics, bootstrap_of
 from core.metrics import new_registry
 from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.settings import Settings, from_context
-from ingest.feeds import Feed, FeedListError, feed_url, load_feeds
+from ingest.feeds import Feed, FeedListError, feed_url, load_feeds, shipped_feeds
 from ingest.fetch import Fetcher
 from ingest.metrics import IngestMetrics
 from ingest.parse import parse_feed
@@ -162,7 +162,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         once: Annotated[bool, typer.Option("--once", help="Poll each feed once, publish, exit.")] = False,
         feeds: Annotated[
-            Path | None, typer.Option("--feeds", help="Feed list YAML (default: STANCEWATCH_FEEDS_FILE).")
+            Path | None,
+            typer.Option(
+                "--feeds", help="Feed list YAML (default: STANCEWATCH_FEEDS_FILE, else the shipped list)."
+            ),
         ] = None,
         keep_broker: Annotated[
             bool, typer.Option("--keep-broker", help="Leave a local broker started by ingest running.")
@@ -170,7 +173,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Poll the feeds and publish new articles to the articles topic (until stopped, or --once)."""
         settings = from_context(ctx)
-        feed_list = feeds_or_fail(feeds or settings.feeds_file)
+        feed_list = feeds_or_fail(feeds or settings.feeds_file or shipped_feeds())
         started = local_broker_to_start(settings)
         exit_with_pid = None if keep_broker else os.getpid()
         bootstrap = bootstrap_of(settings)

@@ -139,6 +139,13 @@ def baseline_build_command(
     """Derive the baseline positions from the article's text with the classifier; review before use."""
     settings = from_context(ctx)
     path = article or settings.baseline_article
+    if path is None:
+        typer.echo(
+            "stancewatch baseline build: set STANCEWATCH_BASELINE_ARTICLE to the baseline article file "
+            "(or give the article as the argument)",
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
