@@ -192,7 +192,7 @@ def evaluate(
 
 def classify_stream(ctx: typer.Context) -> None:
     """Consume articles, publish stances; runs until SIGTERM/SIGINT (a broker that is away is waited for)."""
-    from processors.service import run_stream
+    from processors.runtime import run_stream
 
     settings = from_context(ctx)
     classifier = build_classifier(settings)

@@ -145,7 +145,7 @@ def run(
     """Publish the articles, drive both stages until every article and stance went through, drain the
     outbox; return the alerts in the order they fired."""
     from processors.commands import build_classifier
-    from processors.service import build_stream
+    from processors.runtime import build_stream
 
     bootstrap = connect(settings)
     topics = Topics(settings.topic_prefix)
