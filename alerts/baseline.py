@@ -33,10 +33,18 @@ def build_with_cli(article: Path, out: Path, timeout: float = 1800.0) -> None:
         raise BaselineError(f"{out}: 'stancewatch baseline build' failed (exit {proc.returncode}): {last}")
 
 
-def ensure(path: Path, article: Path, countries: Sequence[str] | None = None) -> Baseline:
+NO_ARTICLE = "set STANCEWATCH_BASELINE_ARTICLE to the baseline article file"
+
+
+def ensure(path: Path, article: Path | None, countries: Sequence[str] | None = None) -> Baseline:
     """The baseline at ``path``, built from ``article`` first when the file does not exist; its entries'
-    countries must be in ``countries`` (the vocabulary's codes; default: the shipped ones)."""
+    countries must be in ``countries`` (the vocabulary's codes; default: the shipped ones). Without a
+    file and without an article, BaselineError: set one or the other."""
     if not path.exists():
+        if article is None:
+            raise BaselineError(
+                f"no baseline at {path}: {NO_ARTICLE} (or STANCEWATCH_BASELINE_PATH to a baseline)"
+            )
         print(
             f"stancewatch alert: no baseline at {path}; building one from {article} "
             "(review it, then restart if you edit it)",

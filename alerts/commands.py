@@ -21,18 +21,11 @@ from alerts.runtime import AlertRuntime, retry_policy
 from alerts.sample import sample_alert
 from core import metrics as core_metrics
 from core.baseline import BaselineError
+from core.connect import StartError, connect, serve_metrics, start_up
 from core.kafka import PublishError, bootstrap_of
-from core.outage import StopRequested
+from core.outage import StopRequested, broker_watch
 from core.settings import Settings, SettingsError, from_context
 from core.vocabulary import VocabularyError, load_vocabulary
-
-
-def _bootstrap(settings: Settings) -> str:
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        return LocalBroker(settings).ensure_running()
-    return bootstrap_of(settings)
 
 
 def alert_command(ctx: typer.Context) -> None:
@@ -56,20 +49,19 @@ def alert_command(ctx: typer.Context) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    # Serve metrics first: while the broker is away, stancewatch_broker_up{stage="alerts"} shows it.
-    core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)
-    try:
-        runtime = AlertRuntime(settings, baseline, _bootstrap(settings), registry, channels, stop_event=stop)
-    except StopRequested:
-        raise typer.Exit(0) from None
-    except Exception as exc:  # the local broker could not be started (no Java, bad port): not an outage
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(
-            f"stancewatch alert: broker at {bootstrap_of(settings)} unreachable: "
-            f"{redact(first, notifiers.secrets_of(settings))}",
-            file=sys.stderr,
-        )
-        raise typer.Exit(1) from None
+    with start_up("alert"):
+        # Serve metrics first: while the broker is away, stancewatch_broker_up{stage="alerts"} shows it.
+        serve_metrics(settings, registry)
+        watch = broker_watch("alerts", bootstrap_of(settings), registry, settings)
+        try:
+            bootstrap = connect(settings, watch, stop)
+            runtime = AlertRuntime(
+                settings, baseline, bootstrap, registry, channels, stop_event=stop, watch=watch
+            )
+        except StopRequested:
+            raise typer.Exit(0) from None
+        except StartError as exc:
+            raise StartError(redact(str(exc), notifiers.secrets_of(settings))) from None
     print(
         f"stancewatch alert: {len(baseline.positions)} baseline positions; channels: "
         f"{', '.join(channels) or 'none'}",

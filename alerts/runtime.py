@@ -26,7 +26,7 @@ from alerts.state import Store, connect, db_path
 from core.baseline import Baseline
 from core.kafka import Consumer, DeadLetters, PartitionReader, Publisher, Topics, ensure_topics
 from core.messages import Alert
-from core.outage import StopRequested, broker_watch
+from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.retry import RetryPolicy
 from core.settings import Settings
 
@@ -56,20 +56,25 @@ class AlertRuntime:
     group_id: str | None = None
     on_alert: Callable[[Alert], None] = lambda alert: None
     stop_event: threading.Event = field(default_factory=threading.Event)
+    # The watch ``core.connect.connect`` waited for the broker with (the topics are in place then);
+    # None: one is built here, and waits for the broker and the topics itself.
+    watch: BrokerWatch | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
         route.validate(s.alert_routes, list(notifiers.CHANNELS))
         self.metrics = AlertMetrics.build(self.registry)
-        self.watch = broker_watch("alerts", self.bootstrap, self.registry, s)
         stop, topics = self.stop_event, Topics(s.topic_prefix)
-        self.watch.ready(stop)
-        self.watch.call(stop, lambda: ensure_topics(s, self.bootstrap))
-        self.publisher = self.watch.call(stop, lambda: Publisher(s, self.bootstrap))
+        if self.watch is None:
+            self.watch = broker_watch("alerts", self.bootstrap, self.registry, s)
+            self.watch.ready(stop)
+            self.watch.call(stop, lambda: ensure_topics(s, self.bootstrap))
+        watch = self.watch
+        self.publisher = watch.call(stop, lambda: Publisher(s, self.bootstrap))
         try:
             group = self.group_id or s.alert_group
             # the hooks run inside a poll, so only after self.stage exists
-            self.consumer = self.watch.call(
+            self.consumer = watch.call(
                 stop,
                 lambda: Consumer(
                     s,
@@ -84,7 +89,7 @@ class AlertRuntime:
             self.publisher.close()
             raise
         try:
-            self.reader = self.watch.call(stop, lambda: PartitionReader(s, self.bootstrap))
+            self.reader = watch.call(stop, lambda: PartitionReader(s, self.bootstrap))
         except StopRequested:
             self.consumer.close()
             self.publisher.close()
@@ -123,7 +128,7 @@ class AlertRuntime:
             reader=self.reader,
             on_enqueued=self.dispatcher.wake.set,
             on_alert=self.on_alert,
-            watch=self.watch,
+            watch=watch,
             receipts=self.receipts,
         )
         self._thread = threading.Thread(

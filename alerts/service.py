@@ -1,6 +1,7 @@
 """The alert stage's wiring: consume ``stances``, detect changes, publish ``alerts``, fill the outbox.
 
-Per polled batch (at-least-once, nothing repeated):
+Per polled batch, on the shared consume loop (``core.consume.ConsumeLoop``; at-least-once, nothing
+repeated):
 
 0. restore the partitions the group gave this instance since the last batch: read changelog partition
    p (from this file's checkpoint) up to its end before handling any record of ``stances`` partition p;
@@ -20,9 +21,10 @@ A crash between 4 and 5 leaves the changelog ahead of the file: the next owner o
 instance after a restart, or another) restores the entries, skips the uncommitted records as processed
 and enqueues again the alerts they fired (``changelog.unfinished``), so no alert is lost.
 
-A broker outage at any step is waited out (``core.outage``): the batch in hand is handled again once
-the broker is back (steps 1-4 are idempotent: processed ids and deterministic alert ids), and a failed
-commit only means its records come again and are skipped as processed.
+A broker outage at any step is waited out (``core.outage``): the step in hand (a dead letter, the
+alerts' publish, or steps 4-5 together) is done again once the broker is back (each is idempotent:
+processed ids and deterministic alert ids), and a failed commit only means its records come again and
+are skipped as processed.
 """
 
 from __future__ import annotations
@@ -41,9 +43,10 @@ from alerts.metrics import AlertMetrics
 from alerts.receipts import NoReceipts, ReceiptSink, queued
 from alerts.state import PROCESSED_KEEP_S, Store, observation_id
 from core.baseline import Baseline, Position
+from core.consume import Batch, ConsumeLoop, Output
 from core.kafka import Consumer, DeadLetters, PartitionReader, Publisher, Record, Topics
-from core.messages import Alert, MessageError, StanceObservation, decode
-from core.outage import BrokerWatch, StopRequested
+from core.messages import Alert, StanceObservation, decode
+from core.outage import BrokerWatch
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,6 +115,19 @@ class AlertStage:
         for pos in self.baseline.positions:
             self.metrics.board.set_baseline(pos.country, pos.topic, pos.stance)
         self._show({**{k: PairState() for k in self.positions}, **self.store.pair_states()})
+        self.loop: ConsumeLoop[StanceObservation, list[Alert]] = ConsumeLoop(
+            stage="alerts",
+            consumer=self.consumer,
+            decode=lambda record: decode(StanceObservation, record.value),
+            handle=self._handle,
+            publisher=self.publisher,
+            dead_letters=self.dead_letters,
+            on_bad=lambda _record, _error: self.metrics.dead_letters.inc(),
+            watch=self.watch,
+            before=self._restore_pending,
+            lag=lambda: self.metrics.lag.update(self.consumer.group_id, self.consumer.lag()),
+            lag_every=20,
+        )
 
     def _show(self, states: Mapping[str, PairState]) -> None:
         """Put each pair's current position (the active change, else the baseline) on the stance board."""
@@ -215,20 +231,23 @@ class AlertStage:
         }
         return entries, checkpoints
 
+    def _restore_pending(self) -> bool:
+        """Restore the partitions assigned since the last poll; whether there were any."""
+        if not self._unrestored:
+            return False
+        self.restore_assigned()
+        return True
+
     def handle(self, records: Sequence[Record]) -> list[Alert]:
         """Process one batch up to (not including) the offset commit; return the alerts fired."""
-        self.restore_assigned()
-        observations: list[tuple[StanceObservation, Record]] = []
-        ids: list[str] = []
-        for record in records:
-            try:
-                obs = decode(StanceObservation, record.value)
-            except MessageError as exc:
-                self.dead_letters.send(record, str(exc))
-                self.metrics.dead_letters.inc()
-                continue
-            observations.append((obs, record))
-            ids.append(observation_id(obs))
+        return self.loop.deliver(records).result
+
+    def _handle(self, batch: Batch[StanceObservation]) -> Output[list[Alert]]:
+        """Fold the batch's new observations; the alerts to publish, then (``settle``, once they are
+        acknowledged) the changelog entries and the store's transaction."""
+        self.loop.broker(self.restore_assigned)
+        observations = [(obs, record) for record, obs in batch.items]
+        ids = [observation_id(obs) for obs, _ in observations]
         done = self.store.processed(ids)
         fresh: list[tuple[StanceObservation, str, Record]] = []
         for (obs, record), oid in zip(observations, ids, strict=True):
@@ -238,68 +257,38 @@ class AlertStage:
             done.add(oid)
             fresh.append((obs, oid, record))
         if not fresh:
-            return []
+            return Output(result=[])
         now = time.time()
         states = self.store.states(o.key() for o, _, _ in fresh)
         fired = fold_traced(states, self.positions, [o for o, _, _ in fresh], self.config)
         alerts = [a for _, a in fired]
-        if alerts:
-            self.publisher.publish_all(self.topics.alerts, alerts)
-        entries, checkpoints = self._write_changelog(states, fresh, fired, now)
-        routed = [(a, route.channels_for(a, self.channels, self.routes)) for a in alerts]
-        self.store.commit_batch(
-            states, [oid for _, oid, _ in fresh], routed, now, entries=entries, checkpoints=checkpoints
-        )
-        self.receipts.offer(queued(routed))
-        self._show(states)
-        self.metrics.observations.inc(len(fresh))
-        for a in alerts:
-            self.metrics.alerts.labels(a.kind).inc()
-            log.info("alert %s: %s %s:%s -> %s", a.id, a.kind, a.country, a.topic, a.new_stance)
-            self.on_alert(a)
-        if routed:
-            self.on_enqueued()
-        return alerts
+
+        def settle() -> None:
+            entries, checkpoints = self._write_changelog(states, fresh, fired, now)
+            routed = [(a, route.channels_for(a, self.channels, self.routes)) for a in alerts]
+            self.store.commit_batch(
+                states, [oid for _, oid, _ in fresh], routed, now, entries=entries, checkpoints=checkpoints
+            )
+            self.receipts.offer(queued(routed))
+            self._show(states)
+            self.metrics.observations.inc(len(fresh))
+            for a in alerts:
+                self.metrics.alerts.labels(a.kind).inc()
+                log.info("alert %s: %s %s:%s -> %s", a.id, a.kind, a.country, a.topic, a.new_stance)
+                self.on_alert(a)
+            if routed:
+                self.on_enqueued()
+
+        return Output(result=alerts, publish=((self.topics.alerts, alerts),), settle=settle)
 
     def poll_once(self, max_records: int = 500, timeout_ms: int = 200) -> int:
         """Poll, handle and commit one batch; return the number of records consumed."""
-        records = self.consumer.poll_batch(max_records, timeout_ms)
-        self.restore_assigned()
-        if not records:
-            return 0
-        self.handle(records)
-        self._commit(records)
-        return len(records)
-
-    def _commit(self, records: Sequence[Record]) -> None:
-        try:
-            self.consumer.commit(records)
-        except Exception as exc:  # broker away or partitions moved: the records come again, as processed
-            log.warning(
-                "commit of %d records failed (%s); they will be skipped when seen again", len(records), exc
-            )
+        self.loop.max_records, self.loop.timeout_ms = max_records, timeout_ms
+        return self.loop.poll_once()
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set, riding out broker outages (``watch`` is required here)."""
         if self.watch is None:
             raise ValueError("AlertStage.run needs a BrokerWatch")
-        watch = self.watch
-        lag_every = 0
-        try:
-            while not stop.is_set():
-                records = watch.call(stop, lambda: self.consumer.poll_batch(500, 500), answered=bool)
-                if self._unrestored:
-                    watch.call(stop, self.restore_assigned)
-                if not records:
-                    watch.idle(stop)
-                else:
-                    watch.call(stop, lambda: self.handle(records))  # noqa: B023 - called at once
-                    self._commit(records)
-                lag_every += 1
-                if lag_every % 20 == 0 and not watch.down:
-                    try:
-                        self.metrics.lag.update(self.consumer.group_id, self.consumer.lag())
-                    except Exception as exc:  # lag is diagnostics only; never stop the stage for it
-                        log.debug("lag unavailable: %s", exc)
-        except StopRequested:
-            log.info("alert stage: stop requested while waiting for the broker; the batch in hand is redone")
+        self.loop.max_records, self.loop.timeout_ms = 500, 500
+        self.loop.run(stop)

@@ -41,6 +41,7 @@ from processors.head import StanceQuery, StanceScores
 from processors.lexicon import load_lexicon
 from processors.pipeline import Classifier, Document, evidence_sentences
 from processors.report import summary
+from processors.text import SPLITTERS, Splitter, SplitterError, sentence_splitter, split_sentences
 
 SHARED = REPO_ROOT.parent / "shared"
 OWN = REPO_ROOT / "tests" / "processors" / "data" / "own-examples.jsonl"
@@ -69,7 +70,7 @@ def reach(classifier: Classifier, items: list[GoldItem]) -> dict[str, Any]:
     total = found = queries = 0
     missed = []
     for g in items:
-        sentences = evidence_sentences(Document(g.id, g.text, g.title))
+        sentences = evidence_sentences(Document(g.id, g.text, g.title), classifier.split)
         asked = classifier.candidates(sentences, g.title)
         pairs = {(c.country, c.topic) for c in asked}
         queries += len(asked)
@@ -96,12 +97,18 @@ VARIANTS = {
 }
 
 
-def compare(model: Any, lexicon: Any, settings: Any, sets: dict[str, list[GoldItem]]) -> dict[str, Any]:
+def compare(
+    model: Any,
+    lexicon: Any,
+    settings: Any,
+    sets: dict[str, list[GoldItem]],
+    split: Splitter = split_sentences,
+) -> dict[str, Any]:
     """F1 of every set and reach on korea-news-dev for each rule variant."""
     out: dict[str, Any] = {}
     for name, rules in VARIANTS.items():
         classifier = Classifier(
-            model, lexicon, settings.classify_min_confidence, settings.classify_model_batch, rules
+            model, lexicon, settings.classify_min_confidence, settings.classify_model_batch, rules, split
         )
         row = {label: _scored(classifier, items)["overall"] for label, items in sets.items()}
         row["reach"] = reach(classifier, sets["korea_news_dev"])
@@ -155,7 +162,7 @@ def markdown(fig: dict[str, Any]) -> str:
         "## Pipeline evaluation",
         "",
         f"Measured by `python -m benchmarks.eval_pipeline` with model `{fig['model']}` "
-        f"(min confidence {fig['min_confidence']}).",
+        f"(min confidence {fig['min_confidence']}, sentence splitter {fig.get('splitter', 'builtin')}).",
         "",
         "| check | figure | target |",
         "|---|---|---|",
@@ -220,10 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--compare", action="store_true", help="measure the candidate rules on and off")
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), help="default: CLASSIFY_PRECISION")
+    parser.add_argument("--splitter", choices=SPLITTERS, help="default: SENTENCE_SPLITTER")
     args = parser.parse_args(argv)
     from processors.model import StanceModel
 
     settings = load_settings()
+    try:
+        split = sentence_splitter(args.splitter or settings.sentence_splitter)
+    except SplitterError as exc:
+        print(f"eval_pipeline: {exc}", file=sys.stderr)
+        return 2
     model = CachedModel(
         StanceModel.load(
             args.model or None,
@@ -233,13 +246,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     lexicon = load_lexicon(settings.countries_file, settings.topics_file)
-    classifier = Classifier(model, lexicon, settings.classify_min_confidence, settings.classify_model_batch)
+    classifier = Classifier(
+        model, lexicon, settings.classify_min_confidence, settings.classify_model_batch, split=split
+    )
     korea = SHARED / "data" / "korea-news-dev" / "korea-news-dev.jsonl"
     if not korea.is_file():
         print(f"eval_pipeline: {korea} is absent (../shared)", file=sys.stderr)
         return 2
     figures = {
         "model": model.version,
+        "splitter": args.splitter or settings.sentence_splitter,
         "min_confidence": settings.classify_min_confidence,
         "own_examples": _scored(classifier, load_gold(OWN)),
         "news_style_dev": _scored(classifier, load_gold(NEWS_DEV)),
@@ -256,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             "news_style_dev": load_gold(NEWS_DEV),
             "news_style_test": load_gold(NEWS_TEST),
         }
-        figures["compare"] = compare(model, lexicon, settings, sets)
+        figures["compare"] = compare(model, lexicon, settings, sets, split)
     print(json.dumps(figures, indent=2))
     text = markdown(figures)
     print(text)

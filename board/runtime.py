@@ -23,7 +23,7 @@ from board.view import all_topics
 from board.web import LOOPBACK_NAMES, BoardConfig, create_app
 from core import baseline as core_baseline
 from core.baseline import Baseline, BaselineError
-from core.kafka import Consumer, Topics, ensure_topics
+from core.kafka import Consumer, Topics
 from core.settings import Settings
 from core.vocabulary import Vocabulary, load_vocabulary
 
@@ -133,9 +133,8 @@ class BoardRuntime:
 
     def attach(self, bootstrap: str, group_id: str | None = None) -> BoardConsumer:
         """Join the board's consumer group on ``stances``, ``alerts``, ``deliveries`` and ``ingest-health``
-        (raises when no broker)."""
+        (raises when no broker; the topics are in place: ``core.connect.connect``)."""
         topics = Topics(self.settings.topic_prefix)
-        ensure_topics(self.settings, bootstrap)  # the board may start before the other stages
         wanted = [topics.stances, topics.alerts, topics.deliveries, topics.ingest_health]
         consumer = Consumer(self.settings, group_id or self.settings.board_group, wanted, bootstrap)
         self.consumer = BoardConsumer(self.model, consumer, topics, self.metrics, self.status)

@@ -1,11 +1,11 @@
 """The board's consumer: ``stances``, ``alerts``, ``deliveries`` and ``ingest-health`` into the read model
 (its own consumer group).
 
-Per polled batch (at-least-once, nothing counted twice): decode each record by its topic (a record that
-does not decode is counted, logged and skipped: the board only reads, and the alert stage dead-letters a
-bad stance itself), store the batch in one read-model transaction (values already stored are skipped by
-content id) and its receipts and rounds in a second (only a report that supersedes the stored one
-counts), then commit the offsets.
+Per polled batch, on the shared consume loop (``core.consume.ConsumeLoop``; at-least-once, nothing
+counted twice): decode each record by its topic (a record that does not decode is counted, logged and
+skipped: the board only reads, and the alert stage dead-letters a bad stance itself), store the batch in
+one read-model transaction (values already stored are skipped by content id) and its receipts and rounds
+in a second (only a report that supersedes the stored one counts), then commit the offsets.
 """
 
 from __future__ import annotations
@@ -19,39 +19,61 @@ from datetime import UTC, datetime
 from board.health import ConsumerStatus
 from board.metrics import BoardMetrics
 from board.store import ReadModel
+from core.consume import Batch, ConsumeLoop, Output
 from core.kafka import Consumer, Record, Topics
-from core.messages import Alert, DeliveryReceipt, IngestRound, MessageError, StanceObservation, decode
+from core.messages import Alert, DeliveryReceipt, IngestRound, StanceObservation, decode
 
 log = logging.getLogger(__name__)
+
+Value = StanceObservation | Alert | DeliveryReceipt | IngestRound  # what the board's topics carry
 
 
 @dataclass
 class BoardConsumer:
+    """The board's consumer on the shared consume loop (``core.consume``): no dead-letter topic and no
+    publishing; errors are shown on the health line and retried every 5 s rather than ridden out."""
+
     model: ReadModel
     consumer: Consumer
     topics: Topics
     metrics: BoardMetrics
     status: ConsumerStatus
 
-    def handle(self, records: Sequence[Record]) -> tuple[int, int]:
-        """Store one batch; return (new observations, new alerts)."""
-        observations: list[StanceObservation] = []
-        alerts: list[Alert] = []
-        receipts: list[DeliveryReceipt] = []
-        rounds: list[IngestRound] = []
-        for r in records:
-            try:
-                if r.topic == self.topics.stances:
-                    observations.append(decode(StanceObservation, r.value))
-                elif r.topic == self.topics.alerts:
-                    alerts.append(decode(Alert, r.value))
-                elif r.topic == self.topics.deliveries:
-                    receipts.append(decode(DeliveryReceipt, r.value))
-                elif r.topic == self.topics.ingest_health:
-                    rounds.append(decode(IngestRound, r.value))
-            except MessageError as exc:
-                self.metrics.bad_records.labels(r.topic.removeprefix(self.topics.prefix)).inc()
-                log.warning("board: skipped %s[%d]@%d: %s", r.topic, r.partition, r.offset, exc)
+    def __post_init__(self) -> None:
+        self.loop: ConsumeLoop[Value | None, tuple[int, int]] = ConsumeLoop(
+            stage="board",
+            consumer=self.consumer,
+            decode=self._decode,
+            handle=self._handle,
+            on_bad=self._bad,
+            max_records=1000,
+            timeout_ms=500,
+            lag=self.update_lag,
+            lag_every=10,
+            on_polled=lambda: self.status.update(last_poll=datetime.now(UTC), error=""),
+            commit_failed=self._commit_failed,
+            on_error=self._error,
+        )
+
+    def _decode(self, record: Record) -> Value | None:
+        if record.topic == self.topics.stances:
+            return decode(StanceObservation, record.value)
+        if record.topic == self.topics.alerts:
+            return decode(Alert, record.value)
+        if record.topic == self.topics.deliveries:
+            return decode(DeliveryReceipt, record.value)
+        if record.topic == self.topics.ingest_health:
+            return decode(IngestRound, record.value)
+        return None
+
+    def _bad(self, record: Record, error: str) -> None:
+        self.metrics.bad_records.labels(record.topic.removeprefix(self.topics.prefix)).inc()
+
+    def _handle(self, batch: Batch[Value | None]) -> Output[tuple[int, int]]:
+        observations = [v for _, v in batch.items if isinstance(v, StanceObservation)]
+        alerts = [v for _, v in batch.items if isinstance(v, Alert)]
+        receipts = [v for _, v in batch.items if isinstance(v, DeliveryReceipt)]
+        rounds = [v for _, v in batch.items if isinstance(v, IngestRound)]
         new_obs, new_alerts = self.model.add(observations, alerts)
         self.metrics.stored.labels("observation").inc(new_obs)
         self.metrics.stored.labels("alert").inc(new_alerts)
@@ -63,15 +85,25 @@ class BoardConsumer:
             self.metrics.stored.labels("feed_round").inc(new_rounds)
             self.metrics.duplicates.labels("receipt").inc(len(receipts) - new_receipts)
             self.metrics.duplicates.labels("feed_round").inc(len(rounds) - new_rounds)
-        return new_obs, new_alerts
+        return Output(result=(new_obs, new_alerts))
+
+    @staticmethod
+    def _commit_failed(records: Sequence[Record], exc: Exception) -> None:
+        raise exc  # the health line shows it and the batch comes again (values stored are skipped)
+
+    def _error(self, exc: Exception) -> None:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        log.warning("board consumer: %s", first)
+        self.status.update(error=first)
+
+    def handle(self, records: Sequence[Record]) -> tuple[int, int]:
+        """Store one batch; return (new observations, new alerts)."""
+        return self.loop.deliver(records).result
 
     def poll_once(self, max_records: int = 1000, timeout_ms: int = 500) -> int:
         """Poll, store and commit one batch; return the number of records consumed."""
-        records = self.consumer.poll_batch(max_records, timeout_ms)
-        if records:
-            self.handle(records)
-            self.consumer.commit(records)
-        return len(records)
+        self.loop.max_records, self.loop.timeout_ms = max_records, timeout_ms
+        return self.loop.poll_once()
 
     def update_lag(self) -> int:
         lag = self.consumer.lag()
@@ -91,16 +123,5 @@ class BoardConsumer:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set; Kafka errors are reported on the health line and retried."""
-        polls = 0
-        while not stop.is_set():
-            try:
-                self.poll_once()
-                polls += 1
-                if polls % 10 == 1:
-                    self.update_lag()
-                self.status.update(last_poll=datetime.now(UTC), error="")
-            except Exception as exc:  # kafka-python raises many types; the board keeps serving
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-                log.warning("board consumer: %s", first)
-                self.status.update(error=first)
-                stop.wait(5.0)
+        self.loop.max_records, self.loop.timeout_ms = 1000, 500
+        self.loop.run(stop)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "STANCEWATCH_"
@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     kafka_version: str = "4.1.1"
 
     # --- ingest ----------------------------------------------------------------------------------
-    feeds_file: Path = REPO_ROOT / "deploy" / "feeds.yaml"
+    # Empty: the list shipped with the ingest package (ingest/feeds.yaml).
+    feeds_file: Path | None = None
     user_agent: str = "stancewatch/0.1 (+https://example.invalid/stancewatch; news stance monitor)"
     http_connect_timeout: float = Field(default=10.0, gt=0)
     http_read_timeout: float = Field(default=30.0, gt=0)
@@ -120,10 +121,15 @@ class Settings(BaseSettings):
     # Time budget of one classify-stream batch: past it, the batch's remaining articles are left for the
     # next poll (what is done is committed). Keep it well under kafka's max poll interval (300 s).
     classify_batch_max_s: float = Field(default=30.0, gt=0)
+    # builtin | pysbd | syntok: how article text is cut into sentences (processors/text.py); pysbd and
+    # syntok come with the "splitters" extra. builtin until one is measured to hold the pipeline's F1.
+    sentence_splitter: Literal["builtin", "pysbd", "syntok"] = "builtin"
 
     # --- alerts ----------------------------------------------------------------------------------
+    # Default: DATA_DIR/baseline.yaml (it follows STANCEWATCH_DATA_DIR).
     baseline_path: Path = Field(default_factory=lambda: _default_data_dir() / "baseline.yaml")
-    baseline_article: Path = REPO_ROOT.parent / "shared" / "seed" / "baseline-article.txt"
+    # The article a missing baseline is built from. No default: a command that needs it says so.
+    baseline_article: Path | None = None
     slack_webhook_url: SecretStr | None = None
     webhook_url: SecretStr | None = None
     smtp_host: str = ""
@@ -175,6 +181,22 @@ class Settings(BaseSettings):
             if not sep or not host or not port.isdigit():
                 raise ValueError(f"expected host:port[,host:port...], got {part!r}")
         return value.strip()
+
+    @field_validator("feeds_file", "baseline_article", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _baseline_in_data_dir(cls, data: Any) -> Any:
+        """An unset (or empty) BASELINE_PATH is DATA_DIR/baseline.yaml, whatever DATA_DIR is."""
+        if isinstance(data, dict) and not data.get("baseline_path"):
+            data = {
+                **data,
+                "baseline_path": Path(data.get("data_dir") or _default_data_dir()) / "baseline.yaml",
+            }
+        return data
 
     @property
     def uses_local_broker(self) -> bool:

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from prometheus_client import CollectorRegistry
 
-from core.kafka import Topics, bootstrap_of, cluster_answers, ensure_topics
-from core.metrics import new_registry, serve
+from core.connect import connect, serve_metrics, start_up
+from core.kafka import Topics, bootstrap_of
+from core.metrics import new_registry
 from core.outage import BrokerWatch, StopRequested, broker_watch
 from core.settings import Settings, from_context
-from ingest.feeds import Feed, FeedListError, feed_url, load_feeds
+from ingest.feeds import Feed, FeedListError, feed_url, load_feeds, shipped_feeds
 from ingest.fetch import Fetcher
 from ingest.metrics import IngestMetrics
 from ingest.parse import parse_feed
@@ -40,10 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class IngestStartError(RuntimeError):
-    """Start-up cannot proceed (bad feed list, broker unreachable); the message is one line."""
-
-
 def feeds_or_fail(path: Path) -> tuple[Feed, ...]:
     try:
         return load_feeds(path)
@@ -51,42 +48,6 @@ def feeds_or_fail(path: Path) -> tuple[Feed, ...]:
         for problem in exc.problems:
             typer.echo(f"stancewatch ingest: {exc.source}: {problem}", err=True)
         raise typer.Exit(2) from None
-
-
-def local_bootstrap(settings: Settings, exit_with_pid: int | None = None) -> str:
-    """The bootstrap address, starting the project's local broker when no cluster is configured (a broker
-    started here stops once ``exit_with_pid`` is gone, when given)."""
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        return LocalBroker(settings).ensure_running(exit_with_pid=exit_with_pid)
-    return bootstrap_of(settings)
-
-
-def broker_address(settings: Settings, exit_with_pid: int | None = None) -> str:
-    """The bootstrap address (see ``local_bootstrap``); topics are created when missing. Raises
-    IngestStartError (one line) when the broker cannot be reached."""
-    bootstrap = bootstrap_of(settings)
-    try:
-        bootstrap = local_bootstrap(settings, exit_with_pid)
-        # One quiet probe first: kafka-python logs every refused connection while it retries, and the
-        # operator should read one line, ours.
-        kafka_log = logging.getLogger("kafka")
-        level = kafka_log.level
-        kafka_log.setLevel(logging.CRITICAL)
-        try:
-            problem = cluster_answers(bootstrap, settings.kafka_request_timeout_ms)
-        finally:
-            kafka_log.setLevel(level)
-        if problem:
-            raise IngestStartError(f"broker at {bootstrap} unreachable: {problem}")
-        ensure_topics(settings, bootstrap)
-    except IngestStartError:
-        raise
-    except Exception as exc:  # kafka-python / broker errors: all mean "no broker to publish to"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise IngestStartError(f"broker at {bootstrap} unreachable: {first}") from exc
-    return bootstrap
 
 
 @dataclass
@@ -151,7 +112,7 @@ def ingest_once(
             RoundReporter(
                 pipeline.publisher,
                 Topics(settings.topic_prefix).ingest_health,
-                instance_name(feeds_path or settings.feeds_file),
+                instance_name(feeds_path or settings.feeds_file or shipped_feeds()),
                 pipeline.poller.metrics,
             )(summaries[-1])
     finally:
@@ -183,7 +144,7 @@ def ingest_forever(
     report = RoundReporter(
         pipeline.publisher,
         Topics(settings.topic_prefix).ingest_health,
-        instance_name(feeds_path or settings.feeds_file),
+        instance_name(feeds_path or settings.feeds_file or shipped_feeds()),
         pipeline.poller.metrics,
     )
     service = IngestService(pipeline.poller, feeds, on_round=report)
@@ -197,27 +158,22 @@ def ingest_forever(
 
 
 def ingest_daemon(
-    settings: Settings, feeds: tuple[Feed, ...], bootstrap: str, feeds_path: Path | None = None
+    settings: Settings,
+    feeds: tuple[Feed, ...],
+    exit_with_pid: int | None = None,
+    feeds_path: Path | None = None,
 ) -> int:
     """Serve /metrics and poll until SIGTERM/SIGINT; a broker that is away at start or later is waited
-    for (one line, stancewatch_broker_up 0). Returns the exit code."""
+    for (one line, stancewatch_broker_up 0). Returns the exit code; raises StartError (one line) when
+    the metrics port is taken or the local broker cannot be started."""
     registry = new_registry()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    served = serve_metrics(settings, registry)
+    watch = broker_watch("ingest", bootstrap_of(settings), registry, settings)
     try:
-        served = serve(registry, settings.metrics_host, settings.metrics_port)
-    except OSError as exc:
-        typer.echo(
-            f"stancewatch ingest: cannot serve metrics on {settings.metrics_host}:"
-            f"{settings.metrics_port}: {exc.strerror or exc} (set STANCEWATCH_METRICS_PORT)",
-            err=True,
-        )
-        return 1
-    watch = broker_watch("ingest", bootstrap, registry, settings)
-    try:
-        watch.ready(stop)
-        watch.call(stop, lambda: ensure_topics(settings, bootstrap))
+        bootstrap = connect(settings, watch, stop, exit_with_pid)
         ingest_forever(settings, feeds, bootstrap, registry, stop, watch, feeds_path)
     except StopRequested:
         pass
@@ -235,7 +191,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         once: Annotated[bool, typer.Option("--once", help="Poll each feed once, publish, exit.")] = False,
         feeds: Annotated[
-            Path | None, typer.Option("--feeds", help="Feed list YAML (default: STANCEWATCH_FEEDS_FILE).")
+            Path | None,
+            typer.Option(
+                "--feeds", help="Feed list YAML (default: STANCEWATCH_FEEDS_FILE, else the shipped list)."
+            ),
         ] = None,
         keep_broker: Annotated[
             bool, typer.Option("--keep-broker", help="Leave a local broker started by ingest running.")
@@ -243,29 +202,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Poll the feeds and publish new articles to the articles topic (until stopped, or --once)."""
         settings = from_context(ctx)
-        feed_list = feeds_or_fail(feeds or settings.feeds_file)
+        feeds_path = feeds or settings.feeds_file or shipped_feeds()
+        feed_list = feeds_or_fail(feeds_path)
         started = local_broker_to_start(settings)
         exit_with_pid = None if keep_broker else os.getpid()
         bootstrap = bootstrap_of(settings)
         try:
-            if once:
-                try:
-                    bootstrap = broker_address(settings, exit_with_pid)
-                except IngestStartError as exc:
-                    typer.echo(f"stancewatch ingest: {exc}", err=True)
-                    raise typer.Exit(1) from None
-                code = ingest_once(
-                    settings, feed_list, bootstrap, new_registry(), feeds or settings.feeds_file
-                )
-            else:
-                try:
-                    bootstrap = local_bootstrap(settings, exit_with_pid)
-                except Exception as exc:  # the local broker could not be started (no Java, port taken)
-                    typer.echo(f"stancewatch ingest: broker at {bootstrap} unreachable: {exc}", err=True)
-                    raise typer.Exit(1) from None
-                code = ingest_daemon(settings, feed_list, bootstrap, feeds or settings.feeds_file)
+            with start_up("ingest"):
+                if once:
+                    bootstrap = connect(settings, exit_with_pid=exit_with_pid)
+                    code = ingest_once(settings, feed_list, bootstrap, new_registry(), feeds_path)
+                else:
+                    code = ingest_daemon(settings, feed_list, exit_with_pid, feeds_path)
         finally:
-            if started is not None:
+            if started is not None and started.status().running:  # not when it failed to start
                 say_what_became_of(started, bootstrap, keep_broker)
         raise typer.Exit(code)
 

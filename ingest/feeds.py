@@ -4,6 +4,10 @@
 clear line each (unknown keys, bad URLs, duplicate names or URLs, bad intervals or tags); start-up stops
 on any of them. A feed URL is ``http(s)://...``, ``file://...`` or a local path (relative paths are
 resolved against the feed file's folder), so the stage also works offline.
+
+``shipped_feeds()`` is the list that comes with the package (``ingest/feeds.yaml``, read through
+``importlib.resources`` so an installed wheel has it too): the default when ``STANCEWATCH_FEEDS_FILE`` is
+not set.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +25,7 @@ import yaml
 from ingest.urls import normalize_url
 
 ALLOWED_KEYS = frozenset({"name", "url", "interval", "tags"})
+SHIPPED_FEEDS = "feeds.yaml"
 _SCHEME_WITHOUT_COLON = re.compile(r"(https?|file)//", re.IGNORECASE)
 
 
@@ -164,3 +170,8 @@ def load_feeds(path: Path) -> tuple[Feed, ...]:
         at = f" at line {line + 1}" if line is not None else ""
         raise FeedListError(str(path), [f"not valid YAML{at}: {getattr(exc, 'problem', exc)}"]) from None
     return parse_feed_list(data, base_dir=path.resolve().parent, source=str(path))
+
+
+def shipped_feeds() -> Path:
+    """The feed list shipped with the ingest package (a file next to its modules, also when installed)."""
+    return Path(str(resources.files("ingest") / SHIPPED_FEEDS))

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 
 from core import baseline as baseline_file
+from core.connect import start_up
 from core.files import cannot_read
 from core.settings import Settings, from_context
 from processors import baseline_build, model_commands
@@ -29,6 +30,7 @@ from processors.evaluate import EvaluationError, Triple, load_gold, load_predict
 from processors.lexicon import LexiconError, load_lexicon
 from processors.pipeline import Classifier, Document, Predictor
 from processors.report import render, summary
+from processors.text import SplitterError, sentence_splitter
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +56,18 @@ def build_classifier(settings: Settings) -> Classifier:
         typer.echo(f"stancewatch: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
+        split = sentence_splitter(settings.sentence_splitter)
+    except SplitterError as exc:
+        typer.echo(f"stancewatch: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
         model = load_model(settings)
     except (RuntimeError, OSError, ValueError) as exc:  # ModelError is a RuntimeError
         typer.echo(f"stancewatch: cannot load the stance model: {exc}", err=True)
         raise typer.Exit(2) from None
-    return Classifier(model, lexicon, settings.classify_min_confidence, settings.classify_model_batch)
+    return Classifier(
+        model, lexicon, settings.classify_min_confidence, settings.classify_model_batch, split=split
+    )
 
 
 @contextmanager
@@ -130,6 +139,13 @@ def baseline_build_command(
     """Derive the baseline positions from the article's text with the classifier; review before use."""
     settings = from_context(ctx)
     path = article or settings.baseline_article
+    if path is None:
+        typer.echo(
+            "stancewatch baseline build: set STANCEWATCH_BASELINE_ARTICLE to the baseline article file "
+            "(or give the article as the argument)",
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -176,14 +192,16 @@ def evaluate(
 
 def classify_stream(ctx: typer.Context) -> None:
     """Consume articles, publish stances; runs until SIGTERM/SIGINT (a broker that is away is waited for)."""
-    from processors.service import run_stream
+    from processors.runtime import run_stream
 
     settings = from_context(ctx)
     classifier = build_classifier(settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    raise typer.Exit(run_stream(settings, classifier, stop))
+    with start_up("classify-stream"):
+        code = run_stream(settings, classifier, stop)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,9 @@ hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()  # a "Loading weights" bar per start is chatter in a stage's log
 
 DEFAULT_VERSION = "mpnet-nli-v1"
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+# The committed model directories, shipped as package data (read through importlib.resources, so an
+# installed wheel finds them next to the package; pyproject.toml lists them).
+MODELS_DIR = Path(str(resources.files("processors") / "models"))
 MAX_LENGTH = 128
 _MISSING = -1.0e4
 

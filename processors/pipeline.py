@@ -18,7 +18,7 @@ from processors.candidates import ALL_RULES, Candidate, WideRules, wide_candidat
 from processors.head import StanceQuery, StanceScores
 from processors.lexicon import Lexicon, Mention
 from processors.markers import mark
-from processors.text import split_sentences
+from processors.text import Splitter, split_sentences
 
 
 class Predictor(Protocol):
@@ -56,8 +56,10 @@ class Classifier:
         min_confidence: float = 0.5,
         batch_size: int = 64,
         rules: WideRules = ALL_RULES,
+        split: Splitter = split_sentences,
     ) -> None:
         self.model = model
+        self.split = split  # the sentence splitter (processors.text.sentence_splitter)
         self.lexicon = lexicon
         self.min_confidence = min_confidence
         self.batch_size = batch_size
@@ -74,7 +76,7 @@ class Classifier:
         plans: list[tuple[list[str], list[Candidate]]] = []
         queries: list[StanceQuery] = []
         for doc in documents:
-            sentences = evidence_sentences(doc)
+            sentences = evidence_sentences(doc, self.split)
             title_mentions, *mentions = self.lexicon.document_mentions([doc.title, *sentences])
             found = self.candidates(sentences, doc.title, (title_mentions, *mentions))
             plans.append((sentences, found))
@@ -115,10 +117,10 @@ class Classifier:
         return self.classify([document])[0]
 
 
-def evidence_sentences(doc: Document) -> list[str]:
+def evidence_sentences(doc: Document, split: Splitter = split_sentences) -> list[str]:
     """The sentences that may show a stance: the title first (a headline states the article's main
-    claim: "Russia and China oppose new sanctions"), then the text's sentences."""
-    sentences = split_sentences(doc.text)
+    claim: "Russia and China oppose new sanctions"), then the text's sentences (cut by ``split``)."""
+    sentences = split(doc.text)
     title = " ".join(doc.title.split())
     if title and (not sentences or sentences[0] != title):
         sentences.insert(0, title)

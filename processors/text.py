@@ -6,11 +6,26 @@ sentence (news bodies put paragraphs and headings on their own lines). Inside a 
 digit or opening quote, except after an abbreviation ("U.S.", "Dr.", "Gen.", "Jan."), a single initial
 ("John F. Kennedy") or a number's decimal point. "U.S." and similar end a sentence only when the next
 word is a usual sentence opener ("The", "It", ...).
+
+``sentence_splitter(name)`` chooses the splitter (``STANCEWATCH_SENTENCE_SPLITTER``): ``builtin`` (the
+above), or the maintained ``pysbd`` or ``syntok`` (the ``splitters`` extra: ``pip install
+'stancewatch[splitters]'``), each applied line by line so that line breaks end a sentence for all three.
+This is the only module that imports them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+#: The splitters ``sentence_splitter`` knows (``STANCEWATCH_SENTENCE_SPLITTER``).
+SPLITTERS = ("builtin", "pysbd", "syntok")
+Splitter = Callable[[str], list[str]]
+
+
+class SplitterError(ValueError):
+    """The chosen splitter is unknown or not installed; the message is one line naming the fix."""
+
 
 # Titles and short forms that are followed by a name or number, never ending a sentence.
 _TITLES = {
@@ -72,6 +87,54 @@ def split_sentences(text: str) -> list[str]:
         if line.strip():
             sentences.extend(_split_line(line))
     return sentences
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip()]
+
+
+def _pysbd() -> Splitter:
+    import pysbd
+
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+
+    def split(text: str) -> list[str]:
+        return [s.strip() for line in _lines(text) for s in segmenter.segment(line) if s.strip()]
+
+    return split
+
+
+def _syntok() -> Splitter:
+    from syntok import segmenter
+
+    def split(text: str) -> list[str]:
+        out = []
+        for line in _lines(text):
+            for paragraph in segmenter.process(line):
+                for sentence in paragraph:
+                    joined = "".join(token.spacing + token.value for token in sentence).strip()
+                    if joined:
+                        out.append(joined)
+        return out
+
+    return split
+
+
+def sentence_splitter(name: str = "builtin") -> Splitter:
+    """The splitter called ``name`` (one of ``SPLITTERS``); raises SplitterError when it is unknown or
+    its package is not installed."""
+    if name == "builtin":
+        return split_sentences
+    makers = {"pysbd": _pysbd, "syntok": _syntok}
+    if name not in makers:
+        raise SplitterError(f"unknown sentence splitter {name!r}: choose one of {', '.join(SPLITTERS)}")
+    try:
+        return makers[name]()
+    except ImportError:
+        raise SplitterError(
+            f"sentence splitter {name} is not installed: pip install 'stancewatch[splitters]' "
+            "(or set STANCEWATCH_SENTENCE_SPLITTER=builtin)"
+        ) from None
 
 
 def cut_text(text: str, max_chars: int) -> tuple[str, int | None]:

@@ -33,18 +33,11 @@ from board.runtime import BoardRuntime, ExposureError, address, check_exposure
 from core import baseline as core_baseline
 from core import metrics as core_metrics
 from core.baseline import Baseline, BaselineError
-from core.kafka import bootstrap_of, drop_topics_with_prefixes
+from core.connect import connect, serve_metrics, start_up
+from core.kafka import drop_topics_with_prefixes
 from core.settings import Settings, from_context
 from core.vocabulary import Vocabulary, VocabularyError, load_vocabulary
 from stancewatch import replay
-
-
-def _bootstrap(settings: Settings) -> str:
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        return LocalBroker(settings).ensure_running()
-    return bootstrap_of(settings)
 
 
 def vocabulary_of(settings: Settings) -> Vocabulary:
@@ -79,7 +72,7 @@ def fill_from_replay(
         rs = replay.replay_settings(settings, Path(state), None).model_copy(update={"board_db": db})
         channels: dict[str, Notifier] = {"jsonl": JsonlNotifier(Path(state) / "alerts.jsonl")}
         fired = replay.run(rs, timeline, base, channels, console, timeout)
-    bootstrap = _bootstrap(rs)
+    bootstrap = connect(rs)
     runtime = BoardRuntime(rs, base, core_metrics.new_registry(), mode="replay")
     try:
         runtime.attach(bootstrap, f"{rs.topic_prefix}board").catch_up()
@@ -170,36 +163,29 @@ def board_command(
             scratch = tempfile.TemporaryDirectory(prefix="stancewatch-board-")
         target = db or Path(scratch.name if scratch else ".") / "board.sqlite3"
         try:
-            served = fill_from_replay(settings, items, base, target, err, timeout)
+            with start_up("board"):
+                served = fill_from_replay(settings, items, base, target, err, timeout)
         except TimeoutError as exc:
             print(f"stancewatch board: {exc}", file=sys.stderr)
             if scratch is not None:
                 scratch.cleanup()
             raise typer.Exit(1) from None
+        except SystemExit:
+            if scratch is not None:
+                scratch.cleanup()
+            raise
         runtime = BoardRuntime(served, base, core_metrics.new_registry(), mode="replay")
     else:
         registry = core_metrics.new_registry()
         follow = baseline or settings.baseline_path
         runtime = BoardRuntime(settings, base, registry, baseline_file=follow)
         try:
-            runtime.attach(_bootstrap(settings))
-        except Exception as exc:  # kafka-python / broker start errors all mean "no broker" here
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            print(
-                f"stancewatch board: broker at {bootstrap_of(settings)} unreachable: {first}", file=sys.stderr
-            )
+            with start_up("board"):
+                serve_metrics(settings, registry)  # first, like the other stages
+                runtime.attach(connect(settings))
+        except SystemExit:
             runtime.close()
-            raise typer.Exit(1) from None
-        try:  # like the other stages
-            core_metrics.serve(registry, settings.metrics_host, settings.metrics_port)
-        except OSError as exc:
-            print(
-                f"stancewatch board: cannot serve /metrics on {settings.metrics_host}:"
-                f"{settings.metrics_port}: {exc.strerror} (set STANCEWATCH_METRICS_PORT)",
-                file=sys.stderr,
-            )
-            runtime.close()
-            raise typer.Exit(1) from None
+            raise
     try:
         serve(runtime)
     finally:

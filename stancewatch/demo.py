@@ -364,9 +364,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Offline demo: local broker, sample feeds, baseline, every stage; alerts in the terminal."""
         settings = from_context(ctx)
+        article = baseline_article or settings.baseline_article
+        if article is None:
+            typer.echo(
+                "stancewatch demo: set STANCEWATCH_BASELINE_ARTICLE to the baseline article file "
+                "(or --baseline-article PATH)",
+                err=True,
+            )
+            raise typer.Exit(2)
         options = DemoOptions(
             samples=(samples or SAMPLES_DIR).resolve(),
-            baseline_article=(baseline_article or settings.baseline_article).resolve(),
+            baseline_article=article.resolve(),
             timeout=timeout,
             linger=linger,
             keep=keep,

@@ -42,7 +42,8 @@ from alerts.channels.jsonl import JsonlNotifier
 from alerts.runtime import AlertRuntime
 from core import baseline as core_baseline
 from core.baseline import Baseline, BaselineError
-from core.kafka import Publisher, Topics, bootstrap_of, ensure_topics
+from core.connect import connect, start_up
+from core.kafka import Publisher, Topics
 from core.messages import Alert, Article, DeliveryReceipt, IngestRound
 from core.metrics import new_registry
 from core.settings import Settings, from_context
@@ -188,14 +189,9 @@ def run(
     """Publish the articles, drive both stages until every article and stance went through, drain the
     outbox; return the alerts in the order they fired."""
     from processors.commands import build_classifier
-    from processors.service import build_stream
+    from processors.runtime import build_stream
 
-    bootstrap = bootstrap_of(settings)
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        bootstrap = LocalBroker(settings).ensure_running()
-    ensure_topics(settings, bootstrap)
+    bootstrap = connect(settings)
     topics = Topics(settings.topic_prefix)
     fired: list[Alert] = []
 
@@ -300,7 +296,8 @@ def replay_command(
         if output is not None:
             channels["jsonl"] = JsonlNotifier(output)
         try:
-            fired = run(rs, items, base, channels, err, timeout)
+            with start_up("replay"):
+                fired = run(rs, items, base, channels, err, timeout)
         except TimeoutError as exc:
             err.print(f"stancewatch replay: {exc}", markup=False)
             raise typer.Exit(1) from None

@@ -92,6 +92,22 @@ def test_missing_baseline_and_article_is_one_clear_line(tmp_path: Path) -> None:
         alert_baseline.ensure(tmp_path / "b.yaml", tmp_path / "missing-article.txt")
 
 
+def test_no_baseline_and_no_article_set_says_which_setting_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(BaselineError) as missing:
+        alert_baseline.ensure(tmp_path / "b.yaml", None)
+    assert "\n" not in str(missing.value)
+    assert "set STANCEWATCH_BASELINE_ARTICLE to the baseline article file" in str(missing.value)
+
+
+def test_the_alert_command_without_baseline_or_article_exits_2_in_one_line(tmp_path: Path) -> None:
+    env = clean_env(tmp_path) | {"STANCEWATCH_BASELINE_PATH": str(tmp_path / "none.yaml")}
+    env["STANCEWATCH_BASELINE_ARTICLE"] = ""  # unset
+    proc = cli(["alert"], env)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "set STANCEWATCH_BASELINE_ARTICLE to the baseline article file" in lines[0]
+
+
 def test_existing_baseline_is_loaded_without_building(tmp_path: Path) -> None:
     path = tmp_path / "b.yaml"
     core_baseline.save(baseline(("KR", "thaad", "mixed")), path)

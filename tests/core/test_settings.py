@@ -114,3 +114,17 @@ def test_from_context_requires_loaded_settings() -> None:
     assert isinstance(from_context(Ctx(settings)), Settings)
     with pytest.raises(RuntimeError, match="not loaded"):
         from_context(Ctx(None))
+
+
+def test_the_baseline_follows_the_data_dir_and_nothing_defaults_to_shared(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("STANCEWATCH_DATA_DIR", str(tmp_path / "d"))
+    settings = load_settings()
+    assert settings.baseline_path == tmp_path / "d" / "baseline.yaml"
+    assert settings.baseline_article is None and settings.feeds_file is None
+    assert load_settings(baseline_path=tmp_path / "b.yaml").baseline_path == tmp_path / "b.yaml"
+    monkeypatch.setenv("STANCEWATCH_BASELINE_PATH", str(tmp_path / "e.yaml"))
+    assert load_settings().baseline_path == tmp_path / "e.yaml"
+    defaults = [str(f.default) for f in Settings.model_fields.values()]
+    assert not [d for d in defaults if "shared" in d], "no default points into ../shared"

@@ -87,9 +87,9 @@ def test_feed_url_forms(tmp_path: Path) -> None:
 
 
 def test_shipped_feed_list_is_valid() -> None:
-    from core.settings import REPO_ROOT
+    from ingest.feeds import shipped_feeds
 
-    feeds = load_feeds(REPO_ROOT / "deploy" / "feeds.yaml")
+    feeds = load_feeds(shipped_feeds())
     assert len(feeds) >= 15
     assert all(f.url.startswith(("https://", "http://")) for f in feeds)
     assert parse_feed_list({"feeds": [{"name": "x", "url": "https://x.test/"}]})[0].name == "x"

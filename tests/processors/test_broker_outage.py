@@ -17,7 +17,7 @@ from core.metrics import new_registry
 from core.settings import Settings
 from processors.lexicon import load_lexicon
 from processors.pipeline import Classifier
-from processors.service import run_stream
+from processors.runtime import run_stream
 from tests.processors.fakes import FakeModel
 from tests.processors.test_stream_integration import article, drain
 

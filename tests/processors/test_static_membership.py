@@ -27,7 +27,7 @@ import signal, sys, threading
 from core.settings import load_settings
 from processors.lexicon import load_lexicon
 from processors.pipeline import Classifier
-from processors.service import run_stream
+from processors.runtime import run_stream
 from tests.processors.fakes import FakeModel
 stop = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -10,7 +10,7 @@ from core.retry import RetryPolicy
 from processors.lexicon import load_lexicon
 from processors.metrics import ProcessorMetrics
 from processors.pipeline import Classifier
-from processors.stream import StanceStream
+from processors.service import StanceStream
 from tests.processors.fakes import FakeModel, ListConsumer, ListDeadLetters, ListPublisher
 
 

@@ -16,7 +16,7 @@ from processors.head import StanceQuery, StanceScores
 from processors.lexicon import load_lexicon
 from processors.metrics import ProcessorMetrics
 from processors.pipeline import Classifier
-from processors.stream import StanceStream
+from processors.service import StanceStream
 from tests.processors.fakes import FakeModel, ListConsumer, ListDeadLetters, ListPublisher
 from tests.processors.test_stream import article_record
 

@@ -17,7 +17,7 @@ from core.messages import Article, StanceObservation, decode
 from core.metrics import new_registry
 from processors.lexicon import load_lexicon
 from processors.pipeline import Classifier
-from processors.service import build_stream, run_stream
+from processors.runtime import build_stream, run_stream
 from tests.processors.fakes import FakeModel
 
 pytestmark = pytest.mark.integration
