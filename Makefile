@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "stancewatch: installing into $(VENV): about 6 GB on disk, mostly torch with its CUDA libraries (see README)"
-	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m pip install -e '.[dev,splitters]'
 	touch $(STAMP)
 
 install: $(STAMP) base ## create .venv, install stancewatch with its dev tools, fetch the model base (idempotent)
