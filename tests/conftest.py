@@ -15,6 +15,7 @@ deleted when the session ends.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -30,6 +31,17 @@ from tests.isolation import isolate, isolation_problems
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 _TEST_PREFIXES: set[str] = set()  # topic prefixes handed out by make_settings in this session
 _SESSION_DIRS: list[Path] = []  # the session's temporary data dir, removed at the end
+
+
+@pytest.fixture(autouse=True)
+def _kafka_log_level() -> Iterator[None]:
+    """A stage stopped in the middle of an outage leaves kafka-python's logger muted (``core.outage``):
+    harmless in its own process, which ends, but the tests share one; each test starts from the level
+    it found."""
+    kafka_log = logging.getLogger("kafka")
+    level = kafka_log.level
+    yield
+    kafka_log.setLevel(level)
 
 
 def pytest_configure(config: pytest.Config) -> None:
