@@ -22,20 +22,20 @@ pytestmark = pytest.mark.model
 OWN = Path(__file__).resolve().parent / "data" / "own-examples.jsonl"
 NEWS_DEV = Path(__file__).resolve().parent / "data" / "news-style-dev.jsonl"
 NEWS_TEST = Path(__file__).resolve().parent / "data" / "news-style-test.jsonl"
-# Measured with mpnet-nli-v1 (served in bf16 where the CPU has it, as by default) at min confidence 0.7
-# (python -m benchmarks.eval_pipeline): own examples F1 0.941, korea-news-dev F1 0.736 (P 0.800) with 1
-# false positive on its negative items, baseline 11 of 13 stated positions with 6 unlisted sides; news-style
-# dev F1 0.644 (the set that chose the threshold), test F1 0.783 (chosen by nothing). The floors sit just
-# below, so a change that loses ground fails here. The unlisted-sides bound rose from 4 to 6 with this
-# model (it claims more sides of the baseline article than v14 did); every other floor rose.
+# Measured with mpnet-nli-v2 (served in bf16 where the CPU has it, as by default) at min confidence 0.75
+# (python -m benchmarks.eval_pipeline): korea-news-dev F1 0.736 (P 0.800) with 2 false positives on its
+# negative items, baseline 12 of 13 stated positions, none with the wrong sign, 5 unlisted sides;
+# news-style dev F1 0.683 (the set that chose the threshold), test F1 0.802 (chosen by nothing). The floors
+# sit just below, so a change that loses ground fails here. The negatives' bound rose from 1 to 2 with this
+# model (mpnet-nli-v1 had 1); the unlisted bound fell from 6 to 5 and the stated floor rose to 12.
 OWN_F1_FLOOR = 0.91
 KOREA_NEWS_DEV_F1_FLOOR = 0.71
 KOREA_NEWS_DEV_PRECISION_FLOOR = 0.77
-KOREA_NEWS_DEV_MAX_NEGATIVE_FP = 1
-BASELINE_STATED_FLOOR = 11  # of 13 stated support/oppose positions
-BASELINE_MAX_UNLISTED = 6
-NEWS_STYLE_DEV_F1_FLOOR = 0.61
-NEWS_STYLE_TEST_F1_FLOOR = 0.75
+KOREA_NEWS_DEV_MAX_NEGATIVE_FP = 2
+BASELINE_STATED_FLOOR = 12  # of 13 stated support/oppose positions
+BASELINE_MAX_UNLISTED = 5
+NEWS_STYLE_DEV_F1_FLOOR = 0.65
+NEWS_STYLE_TEST_F1_FLOOR = 0.77
 
 
 @pytest.fixture(scope="module")
