@@ -132,7 +132,7 @@ def sentence_splitter(name: str = "builtin") -> Splitter:
         return makers[name]()
     except ImportError:
         raise SplitterError(
-            f"sentence splitter {name} is not installed: pip install 'stancewatch[splitters]' "
+            f"sentence splitter {name} is not installed: pip install {name} "
             "(or set STANCEWATCH_SENTENCE_SPLITTER=builtin)"
         ) from None
 

@@ -53,9 +53,9 @@ class FakeModel:
             if marked < 0 or not topical or not verbs or min(verbs) < marked:  # the subject takes the side
                 out.append(scores("none", 0.9))
             elif "oppose" in text:
-                out.append(scores("oppose", 0.9 if "strongly" in text else 0.7))
+                out.append(scores("oppose", 0.9 if "strongly" in text else 0.8))
             elif "support" in text:
-                out.append(scores("support", 0.9 if "strongly" in text else 0.7))
+                out.append(scores("support", 0.9 if "strongly" in text else 0.8))
             else:
                 out.append(scores("neutral", 0.8))
         return out

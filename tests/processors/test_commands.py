@@ -43,7 +43,7 @@ def test_classify_stdin_to_stdout_in_order_with_bad_lines(app: typer.Typer) -> N
             "country": "JP",
             "topic": "thaad",
             "stance": "support",
-            "confidence": 0.7,
+            "confidence": 0.8,
             "evidence": "Tokyo supports the THAAD deployment.",
         }
     ]

@@ -27,7 +27,7 @@ def test_stances_with_evidence_and_conflict(lexicon) -> None:  # type: ignore[no
     assert row["conflicting"] == [
         {
             "stance": "support",
-            "confidence": 0.7,
+            "confidence": 0.8,
             "evidence": "Later Russia said it could support some sanctions.",
         }
     ]
@@ -66,7 +66,7 @@ def test_context_is_given_only_to_carried_candidates(lexicon) -> None:  # type: 
 
 
 def test_below_threshold_is_left_out(lexicon) -> None:  # type: ignore[no-untyped-def]
-    (result,) = Classifier(FakeModel(), lexicon, min_confidence=0.8).classify(
+    (result,) = Classifier(FakeModel(), lexicon, min_confidence=0.85).classify(
         [Document("a", "Japan opposes sanctions.")]
     )
     assert result.stances == ()
