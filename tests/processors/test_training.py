@@ -146,7 +146,9 @@ def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
     assert metrics["mix"]["korea-news-style"] > 300  # type: ignore[index]
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "news_style*.jsonl" in card and "[Russia]" in card
-    assert "--news-style-repeats 1 --out DIR" in card  # the card's command reproduces the run
+    # the card's command reproduces the run: a second stage from the committed recipe's first
+    assert f"--news-style-repeats 1 --init-from {cfg.init_from} --learning-rate" in card
+    assert "--version smoke --out DIR" in card
     size = sum(f.stat().st_size for f in out.iterdir())
     assert size < 25 * 1024 * 1024  # the limit for the committed artifact
     assert {"adapter_model.safetensors", "adapter_config.json", "stance_head.json", "MODEL_CARD.md"} <= {
