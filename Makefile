@@ -56,7 +56,7 @@ typecheck: $(STAMP) ## mypy on the packages
 
 check: lint typecheck ## lint and type-check
 
-train: $(STAMP) base ## reproduce the committed classifier (about 24 minutes on 2 cores)
+train: $(STAMP) base ## reproduce the committed classifier: its second stage from mpnet-nli-v1 (about 90 minutes on 2 cores)
 	$(BIN)/stancewatch train --threads 2
 
 demo: $(STAMP) base ## offline demo: local broker, local feeds, baseline, all stages, alerts, then the board
