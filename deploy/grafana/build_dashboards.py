@@ -43,6 +43,9 @@ M = {
     "alert_observations": "stancewatch_alerts_observations_total",
     "alerts_fired": "stancewatch_alerts_fired_total",
     "sends": "stancewatch_alerts_sends_total",
+    "receipts": "stancewatch_alerts_receipts_published_total",
+    "receipts_failed": "stancewatch_alerts_receipts_failed_total",
+    "round_reports": "stancewatch_ingest_round_reports_total",
     "send_seconds": "stancewatch_alerts_send_duration_seconds",
     "outbox": "stancewatch_alerts_outbox_pending",
     "lag": "stancewatch_consumer_lag_records",
@@ -319,6 +322,18 @@ def pipeline_health() -> dict[str, Any]:
                     ],
                 }
             ],
+        )
+    )
+
+    g.add(
+        timeseries(
+            "Board reports: delivery receipts and ingest rounds",
+            [
+                target(f"sum(rate({M['receipts']}[{RATE}]))", "receipts published"),
+                target(f"sum by (action) (rate({M['receipts_failed']}[{RATE}]))", "receipts {{action}}", "B"),
+                target(f"sum by (outcome) (rate({M['round_reports']}[{RATE}]))", "rounds {{outcome}}", "C"),
+            ],
+            "ops",
         )
     )
 

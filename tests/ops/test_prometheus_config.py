@@ -38,7 +38,7 @@ def test_promtool_check_config(name: str) -> None:
 def test_promtool_check_rules() -> None:
     result = _run("check", "rules", PROM_DIR / "rules.yml")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "9 rules found" in result.stdout
+    assert "10 rules found" in result.stdout
 
 
 def test_promtool_rule_unit_tests() -> None:
