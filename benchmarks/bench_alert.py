@@ -33,7 +33,8 @@ from typing import Any
 
 from core import baseline as core_baseline
 from core.baseline import Baseline, Position
-from core.kafka import Publisher, Topics, bootstrap_of, ensure_topics
+from core.connect import start_local
+from core.kafka import Publisher, Topics, ensure_topics
 from core.messages import Article, StanceObservation
 from core.settings import REPO_ROOT, load_settings
 
@@ -111,11 +112,7 @@ def main() -> int:
     args = ap.parse_args()
 
     settings = load_settings()
-    bootstrap = bootstrap_of(settings)
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        bootstrap = LocalBroker(settings).ensure_running()
+    bootstrap = start_local(settings)  # the configured cluster, else the local broker (started)
     prefix = f"bench-{uuid.uuid4().hex[:8]}."
     rs = settings.model_copy(update={"topic_prefix": prefix, "topic_partitions": 1})
     ensure_topics(rs, bootstrap)

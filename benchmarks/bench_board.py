@@ -29,7 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from board.store import ReadModel
-from core.kafka import Consumer, Publisher, Topics, bootstrap_of, drop_topics_with_prefixes, ensure_topics
+from core.connect import start_local
+from core.kafka import Consumer, Publisher, Topics, drop_topics_with_prefixes, ensure_topics
 from core.messages import Alert, Evidence, StanceObservation
 from core.settings import REPO_ROOT, load_settings
 
@@ -93,11 +94,7 @@ def main() -> int:
     args = ap.parse_args()
 
     settings = load_settings()
-    bootstrap = bootstrap_of(settings)
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        bootstrap = LocalBroker(settings).ensure_running()
+    bootstrap = start_local(settings)  # the configured cluster, else the local broker (started)
     prefix = f"bench-{uuid.uuid4().hex[:8]}."
     rs = settings.model_copy(update={"topic_prefix": prefix, "topic_partitions": 3})
     ensure_topics(rs, bootstrap)

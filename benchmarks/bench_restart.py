@@ -23,7 +23,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from core.kafka import Consumer, Publisher, Topics, bootstrap_of, drop_topics_with_prefixes, ensure_topics
+from core.connect import start_local
+from core.kafka import Consumer, Publisher, Topics, drop_topics_with_prefixes, ensure_topics
 from core.messages import Article, StanceObservation, decode
 from core.settings import REPO_ROOT, Settings, load_settings
 
@@ -127,11 +128,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2, help="kill -9 and restart this many times per scenario")
     args = ap.parse_args()
     settings = load_settings()
-    bootstrap = bootstrap_of(settings)
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        bootstrap = LocalBroker(settings).ensure_running()
+    bootstrap = start_local(settings)  # the configured cluster, else the local broker (started)
     print(f"restart after kill -9 -> first processed record ({args.rounds} rounds each, broker {bootstrap})")
     for name, extra in SCENARIOS:
         rounds = scenario(settings, bootstrap, extra, args.rounds)

@@ -33,7 +33,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from core.kafka import Publisher, Topics, bootstrap_of, drop_topics_with_prefixes, ensure_topics
+from core.connect import start_local
+from core.kafka import Publisher, Topics, drop_topics_with_prefixes, ensure_topics
 from core.messages import Article
 from core.settings import REPO_ROOT, Settings, load_settings
 
@@ -176,11 +177,7 @@ def main() -> int:
         return 2
 
     settings = load_settings(topic_partitions=args.partitions)
-    bootstrap = bootstrap_of(settings)
-    if settings.uses_local_broker:
-        from core.broker import LocalBroker
-
-        bootstrap = LocalBroker(settings).ensure_running()
+    bootstrap = start_local(settings)  # the configured cluster, else the local broker (started)
     cores = os.cpu_count() or 1
     articles = backlog(args.articles)
     tmp = Path(tempfile.mkdtemp(prefix="stancewatch-bench-scale-"))
