@@ -32,7 +32,7 @@ class AlertMetrics:
     @classmethod
     def build(cls, registry: CollectorRegistry) -> AlertMetrics:
         p = PREFIX + "alerts_"
-        return cls(
+        metrics = cls(
             observations=Counter(
                 p + "observations_total", "Stance observations folded in", registry=registry
             ),
@@ -85,3 +85,6 @@ class AlertMetrics:
             lag=ConsumerLag(registry),
             board=StanceBoard(registry),
         )
+        for action in ("retry", "drop"):  # at 0 from the start: dashboards and rules see the series
+            metrics.receipts_failed.labels(action)
+        return metrics

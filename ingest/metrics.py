@@ -68,3 +68,5 @@ class IngestMetrics:
             ["outcome"],
             registry=registry,
         )
+        for outcome in ("published", "failed"):  # at 0 from the start: dashboards see the series
+            self.round_reports.labels(outcome)
