@@ -18,7 +18,8 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from alerts import changelog, outbox
@@ -117,25 +118,31 @@ class Store:
         Returns the number of outbox rows inserted (an alert id already enqueued is not enqueued again).
         """
         at = time.time() if now is None else now
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO pair_state(key, state) VALUES (?, ?)",
+                [(k, encode_state(s)) for k, s in states.items()],
+            )
+            self._log(entries or {}, checkpoints or {})
+            conn.executemany(
+                "INSERT OR IGNORE INTO processed(obs_id, at) VALUES (?, ?)", [(i, at) for i in obs_ids]
+            )
+            inserted = sum(outbox.enqueue(conn, alert, channels, at) for alert, channels in alerts)
+            conn.execute("DELETE FROM processed WHERE at < ?", (at - PROCESSED_KEEP_S,))
+        return inserted
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the lock: committed when the block ends, rolled back if it raises."""
         with self._lock:
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO pair_state(key, state) VALUES (?, ?)",
-                    [(k, encode_state(s)) for k, s in states.items()],
-                )
-                self._log(entries or {}, checkpoints or {})
-                conn.executemany(
-                    "INSERT OR IGNORE INTO processed(obs_id, at) VALUES (?, ?)", [(i, at) for i in obs_ids]
-                )
-                inserted = sum(outbox.enqueue(conn, alert, channels, at) for alert, channels in alerts)
-                conn.execute("DELETE FROM processed WHERE at < ?", (at - PROCESSED_KEEP_S,))
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return inserted
 
     def restore(
         self,
@@ -149,24 +156,17 @@ class Store:
         pair states, their processed ids, the alerts to enqueue again (``changelog.unfinished``) and
         the checkpoint. Returns the number of outbox rows inserted."""
         at = time.time() if now is None else now
-        with self._lock:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO pair_state(key, state) VALUES (?, ?)",
-                    [(k, encode_state(e.state)) for k, e in entries.items()],
-                )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO processed(obs_id, at) VALUES (?, ?)",
-                    [s for e in entries.values() for s in e.seen],
-                )
-                self._log(entries, {partition: end})
-                inserted = sum(outbox.enqueue(conn, alert, channels, at) for alert, channels in alerts)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO pair_state(key, state) VALUES (?, ?)",
+                [(k, encode_state(e.state)) for k, e in entries.items()],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO processed(obs_id, at) VALUES (?, ?)",
+                [s for e in entries.values() for s in e.seen],
+            )
+            self._log(entries, {partition: end})
+            inserted = sum(outbox.enqueue(conn, alert, channels, at) for alert, channels in alerts)
         return inserted
 
     def _log(self, entries: Mapping[str, Entry], checkpoints: Mapping[int, int]) -> None:
