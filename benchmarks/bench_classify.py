@@ -132,8 +132,14 @@ def _naive(export_dir: str, items: list[GoldItem], batch_size: int) -> dict[str,
 
 
 def _in_child(fn: Any, *args: Any) -> dict[str, Any]:
-    with mp.get_context("spawn").Pool(1) as pool:
+    pool = mp.get_context("spawn").Pool(1)
+    try:
         return pool.apply(fn, args)
+    finally:
+        # close and join, not the context manager's terminate: a killed worker leaves the semaphores
+        # of torch's thread pools behind ("leaked semaphore objects" at exit)
+        pool.close()
+        pool.join()
 
 
 def _f1(items: list[GoldItem], triples: list[list[str]]) -> tuple[float, int]:

@@ -49,7 +49,7 @@ from processors.hypotheses import COUNTRY_NAMES, hypothesis, premise
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()  # a "Loading weights" bar per start is chatter in a stage's log
 
-DEFAULT_VERSION = "mpnet-nli-v2"
+DEFAULT_VERSION = "mpnet-nli-v2.1"
 # The committed model directories, shipped as package data (read through importlib.resources, so an
 # installed wheel finds them next to the package; pyproject.toml lists them).
 MODELS_DIR = Path(str(resources.files("processors") / "models"))
@@ -76,7 +76,7 @@ def load_base(base: bases.Base, cache_dir: Path | None = None) -> tuple[Any, Any
 
 
 def model_dir(name: str) -> Path:
-    """A committed model's directory by name (``mpnet-nli-v2``), or ``name`` itself as a path."""
+    """A committed model's directory by name (``mpnet-nli-v2.1``), or ``name`` itself as a path."""
     committed = MODELS_DIR / name
     return committed if "/" not in name and committed.is_dir() else Path(name).expanduser()
 

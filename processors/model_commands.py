@@ -1,4 +1,5 @@
-"""CLI commands of the model: ``stancewatch train`` and ``stancewatch model export``.
+"""CLI commands of the model: ``stancewatch train`` and ``stancewatch model`` (fetch-base, calibrate,
+export).
 
 Registered by ``processors.commands.register`` (``model_commands.register(app)``). Heavy imports (torch)
 happen inside the commands so the rest of the CLI starts fast.
@@ -75,6 +76,13 @@ def train(
             help="add the project's news-style items N times (0 = none; default: the committed model's)",
         ),
     ] = None,
+    every_news_style_file: Annotated[
+        bool,
+        typer.Option(
+            "--every-news-style-file",
+            help="train on every news_style*.jsonl (default: the files the committed model trained on)",
+        ),
+    ] = False,
 ) -> None:
     """Fine-tune the stance model (LoRA over the base), calibrate, evaluate, write the artifact.
 
@@ -98,6 +106,8 @@ def train(
         model.set_threads(threads)
     base = TrainConfig() if max_minutes is None else TrainConfig(max_minutes=max_minutes)
     cfg = recipe(base, seed, steps, news_style_repeats, base_name, init_from, learning_rate, version)
+    if every_news_style_file:
+        cfg = replace(cfg, news_style_files=None)
     target = out or model.MODELS_DIR / cfg.version
     columns = (
         TextColumn("training"),
@@ -175,6 +185,43 @@ def fetch_base(
         typer.echo(f"stancewatch model fetch-base: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"base {chosen} ready in {folder}")
+
+
+@model_app.command("calibrate")
+def calibrate(
+    source: Annotated[str, typer.Argument(help="trained model: a name under processors/models or a folder")],
+    out: Annotated[Path, typer.Option("--out", help="model folder to write; its name is the version")],
+    news: Annotated[
+        list[Path],
+        typer.Option("--news", help="news-style items (JSON Lines) the model never trained on; repeatable"),
+    ],
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="training data")] = DEFAULT_DATA_DIR,
+    precision: Annotated[
+        str, typer.Option("--precision", help="scores to fit on: auto (as served), fp32 or bf16")
+    ] = "auto",
+) -> None:
+    """Refit a trained model's calibration layer on its own calibration queries plus news-style items it
+    never trained on; write the adapter and the new layer to --out."""
+    from processors import model
+    from processors.training.calibrate import recalibrate
+    from processors.training.data import DataError
+
+    if precision not in ("auto", "fp32", "bf16"):
+        typer.echo(f"stancewatch model calibrate: --precision {precision}: use auto, fp32 or bf16", err=True)
+        raise typer.Exit(2)
+    missing = [str(path) for path in news if not path.is_file()]
+    if missing:
+        typer.echo(f"stancewatch model calibrate: no such file: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    try:
+        summary = recalibrate(model.model_dir(source), news, data_dir, out, precision)
+    except (DataError, model.ModelError) as exc:
+        typer.echo(f"stancewatch model calibrate: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"wrote {out}: calibration layer of {summary['calibrated_from']} refitted on "
+        f"{summary['own_queries']} of its own queries and {summary['news_queries']} news-style queries"
+    )
 
 
 @model_app.command("export")

@@ -13,6 +13,7 @@ news-style-test.jsonl.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from processors.evaluate import EvaluationError, load_gold
@@ -23,19 +24,41 @@ from processors.training.synthetic import StanceExample
 NEWS_STYLE_FILE = Path(__file__).resolve().parent / "news_style.jsonl"
 # The first file and the later batches (news_style_<batch>.jsonl), each written in one clean-room pass.
 NEWS_STYLE_FILES = (NEWS_STYLE_FILE, *sorted(NEWS_STYLE_FILE.parent.glob("news_style_*.jsonl")))
+# The files the committed model's training stages read (mpnet-nli-v1 and -v2); later batches came after
+# them (nw6-nw8 fit the committed model's calibration instead: ``processors.training.calibrate``).
+TRAINED_FILES = (
+    "news_style",
+    "news_style_nw1",
+    "news_style_nw2",
+    "news_style_nw3",
+    "news_style_nw4",
+    "news_style_nw5",
+)
 SOURCE = "korea-news-style"
 SIDES = ("support", "oppose", "neutral")
 NONE_PER_ITEM = 2  # "none" queries per item, at most (about one per label, as in the synthetic mix)
 
 
-def item_count() -> int:
-    """How many items the news-style training files hold."""
-    return sum(len(load_gold(path)) for path in NEWS_STYLE_FILES)
+def files(names: Sequence[str] | None = None) -> tuple[Path, ...]:
+    """The news-style files by name (stem, as in ``TRAINED_FILES``), in file order; None: every file.
+    An unknown name raises ``DataError`` listing the known ones."""
+    if names is None:
+        return NEWS_STYLE_FILES
+    known = {path.stem: path for path in NEWS_STYLE_FILES}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise DataError(f"no news-style file {', '.join(unknown)}; known: {', '.join(known)}")
+    return tuple(path for path in NEWS_STYLE_FILES if path.stem in names)
 
 
-def all_examples(lexicon: Lexicon) -> list[StanceExample]:
-    """``examples`` of every news-style training file, in file order."""
-    return [ex for path in NEWS_STYLE_FILES for ex in examples(lexicon, path)]
+def item_count(names: Sequence[str] | None = None) -> int:
+    """How many items the named news-style files (None: all) hold."""
+    return sum(len(load_gold(path)) for path in files(names))
+
+
+def all_examples(lexicon: Lexicon, names: Sequence[str] | None = None) -> list[StanceExample]:
+    """``examples`` of the named news-style files (None: every file), in file order."""
+    return [ex for path in files(names) for ex in examples(lexicon, path)]
 
 
 def examples(lexicon: Lexicon, path: Path = NEWS_STYLE_FILE) -> list[StanceExample]:

@@ -44,6 +44,8 @@ class TrainConfig:
     newsmtsc_limit: int = 500
     # The project's news-style items (news_style*.jsonl), repeated this many times; 0 leaves them out.
     news_style_repeats: int = 1
+    # Which news-style files (stems); None: every file (``stancewatch train --every-news-style-file``).
+    news_style_files: tuple[str, ...] | None = news_style.TRAINED_FILES
     calibration_sentences: int = 500
     evaluation_sentences: int = 400
     vast_dev_rows: int = 600
@@ -75,7 +77,8 @@ def training_mix(cfg: TrainConfig, data_dir: Path) -> list[data.NLIPair]:
     lexicon = load_lexicon()
     pairs = data.stance_pairs(synthetic.generate(cfg.synthetic_sentences, cfg.seed), lexicon)
     if cfg.news_style_repeats:
-        pairs += data.stance_pairs(news_style.all_examples(lexicon), lexicon) * cfg.news_style_repeats
+        news = news_style.all_examples(lexicon, cfg.news_style_files)
+        pairs += data.stance_pairs(news, lexicon) * cfg.news_style_repeats
     pairs += data.load_mnli(data_dir, "train")[: cfg.mnli_limit]
     pairs += data.vast_pairs(data.load_vast(data_dir, "train"), cfg.vast_limit, cfg.seed)
     pairs += data.load_perspectrum(data_dir, "train", cfg.perspectrum_limit, cfg.seed)
@@ -103,6 +106,18 @@ def _korea_items(n: int, seed: int, source: str, model: m.StanceModel) -> list[S
         sup, opp = model.hypotheses(ex.country, ex.topic)
         out.append(StanceItem(data.marked_premise(ex, lexicon), sup, opp, ex.stance, source))
     return out
+
+
+def calibration_set(
+    cfg: TrainConfig, data_dir: Path, model: m.StanceModel
+) -> tuple[list[StanceItem], list[data.VastRow]]:
+    """The queries a training run fits its calibration layer on (held-out synthetic phrases and the first
+    half of its VAST dev sample), and that shuffled VAST dev sample (its second half evaluates)."""
+    cal = _korea_items(cfg.calibration_sentences, cfg.seed + 101, "korea-synthetic", model)
+    dev_rows = data.load_vast(data_dir, "dev")
+    random.Random(cfg.seed).shuffle(dev_rows)
+    cal += _vast_items(dev_rows[: cfg.vast_dev_rows // 2], "vast-dev")
+    return cal, dev_rows
 
 
 def _vast_items(rows: Sequence[data.VastRow], source: str) -> list[StanceItem]:
@@ -216,11 +231,8 @@ def train(
     raw_model = trainer.stance_model(m.StanceHead(), cfg.version)
     mnli = data.load_mnli(data_dir, "heldout")[: cfg.mnli_heldout_limit]
     mnli_fit, mnli_eval = mnli[0::2], mnli[1::2]
-    cal = _korea_items(cfg.calibration_sentences, cfg.seed + 101, "korea-synthetic", raw_model)
-    dev_rows = data.load_vast(data_dir, "dev")
-    random.Random(cfg.seed).shuffle(dev_rows)
+    cal, dev_rows = calibration_set(cfg, data_dir, raw_model)
     half = cfg.vast_dev_rows // 2
-    cal += _vast_items(dev_rows[:half], "vast-dev")
     evaluation = _korea_items(cfg.evaluation_sentences, cfg.seed + 202, "korea-synthetic", raw_model)
     evaluation += _vast_items(dev_rows[half : 2 * half], "vast-dev")
 
@@ -274,7 +286,7 @@ def train(
         ),
         "vast_test_zero_shot_n": len(test_rows),
         "mix": _mix_counts(pairs),
-        "news_style_items": news_style.item_count() if cfg.news_style_repeats else 0,
+        "news_style_items": news_style.item_count(cfg.news_style_files) if cfg.news_style_repeats else 0,
     }
     trainer.save(out_dir, head)
     metrics["total_seconds"] = round(time.monotonic() - started, 1)

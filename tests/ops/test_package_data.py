@@ -15,7 +15,7 @@ import pytest
 from core.settings import REPO_ROOT
 
 PACKAGES = ("core", "ingest", "processors", "alerts", "board", "stancewatch")
-MODEL = "mpnet-nli-v2"  # the committed model (processors.model.DEFAULT_VERSION, without importing torch)
+MODEL = "mpnet-nli-v2.1"  # the committed model (processors.model.DEFAULT_VERSION, without importing torch)
 
 RESOLVE = """
 import json

@@ -22,19 +22,19 @@ pytestmark = pytest.mark.model
 OWN = Path(__file__).resolve().parent / "data" / "own-examples.jsonl"
 NEWS_DEV = Path(__file__).resolve().parent / "data" / "news-style-dev.jsonl"
 NEWS_TEST = Path(__file__).resolve().parent / "data" / "news-style-test.jsonl"
-# Measured with mpnet-nli-v2 (served in bf16 where the CPU has it, as by default) at min confidence 0.75
-# (python -m benchmarks.eval_pipeline): korea-news-dev F1 0.736 (P 0.800) with 2 false positives on its
-# negative items, baseline 12 of 13 stated positions, none with the wrong sign, 5 unlisted sides;
-# news-style dev F1 0.683 (the set that chose the threshold), test F1 0.802 (chosen by nothing). The floors
-# sit just below, so a change that loses ground fails here. The negatives' bound rose from 1 to 2 with this
-# model (mpnet-nli-v1 had 1); the unlisted bound fell from 6 to 5 and the stated floor rose to 12.
+# Measured with mpnet-nli-v2.1 (served in bf16 where the CPU has it, as by default; syntok) at min
+# confidence 0.65 (python -m benchmarks.eval_pipeline): korea-news-dev F1 0.778 (P 0.814) with 2 false
+# positives on its negative items, baseline 12 of 13 stated positions, none with the wrong sign, 6 unlisted
+# sides; news-style dev F1 0.692 (the set that chose the threshold and the model), test F1 0.797 (chosen by
+# nothing). The floors sit just below, so a change that loses ground fails here. With this model the
+# unlisted bound rose from 5 to 6 (mpnet-nli-v2 at 0.75 had 5) and the korea-news-dev floors rose.
 OWN_F1_FLOOR = 0.91
-KOREA_NEWS_DEV_F1_FLOOR = 0.71
-KOREA_NEWS_DEV_PRECISION_FLOOR = 0.77
+KOREA_NEWS_DEV_F1_FLOOR = 0.75
+KOREA_NEWS_DEV_PRECISION_FLOOR = 0.79
 KOREA_NEWS_DEV_MAX_NEGATIVE_FP = 2
 BASELINE_STATED_FLOOR = 12  # of 13 stated support/oppose positions
-BASELINE_MAX_UNLISTED = 5
-NEWS_STYLE_DEV_F1_FLOOR = 0.65
+BASELINE_MAX_UNLISTED = 6
+NEWS_STYLE_DEV_F1_FLOOR = 0.67
 NEWS_STYLE_TEST_F1_FLOOR = 0.77
 
 

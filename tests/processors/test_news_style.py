@@ -109,3 +109,19 @@ def test_project_items_share_no_eight_word_run_with_the_evaluation_texts(shared_
     runs |= _runs((shared_dir / "seed" / "baseline-article.txt").read_text(encoding="utf-8"))
     leaked = [t[:60] for t in _texts(own) if _runs(t) & runs]
     assert evaluation and leaked == []
+
+
+def test_files_selects_by_name_in_file_order_and_refuses_an_unknown_name() -> None:
+    assert news_style.files(None) == news_style.NEWS_STYLE_FILES
+    picked = news_style.files(["news_style_nw2", "news_style"])
+    assert [path.stem for path in picked] == ["news_style", "news_style_nw2"]
+    with pytest.raises(DataError, match="no news-style file news_style_nw99; known: news_style,"):
+        news_style.files(["news_style_nw99"])
+
+
+def test_the_committed_training_files_exist_and_later_batches_are_left_out() -> None:
+    trained = news_style.files(news_style.TRAINED_FILES)
+    assert len(trained) == len(news_style.TRAINED_FILES) == 6
+    later = set(news_style.NEWS_STYLE_FILES) - set(trained)
+    assert {path.stem for path in later} >= {"news_style_nw6", "news_style_nw7", "news_style_nw8"}
+    assert news_style.item_count(news_style.TRAINED_FILES) < news_style.item_count()
