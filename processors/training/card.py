@@ -53,6 +53,10 @@ def write_card(out_dir: Path, cfg: Any, metrics: dict[str, Any]) -> None:
     vast_n, vast_f1 = metrics["vast_test_zero_shot_n"], metrics["vast_test_zero_shot_macro_f1"]
     repeats = getattr(cfg, "news_style_repeats", 0)
     items = metrics.get("news_style_items", 0)
+    # the recipe's files are the default; every file has an option; another selection has none (said so)
+    chosen = getattr(cfg, "news_style_files", None)
+    every = "--every-news-style-file " if repeats and chosen is None else ""
+    news_options = f"--news-style-repeats {repeats} {every}" if repeats else ""
     data_table = (
         DATA_TABLE + (NEWS_STYLE_ROW.format(repeats=repeats, items=items) if repeats else "") + DATA_NOTE
     )
@@ -119,7 +123,7 @@ The Korea figures use held-out phrases of the project's own templates, so they o
 Training loop {metrics["train_loop_seconds"]} s, whole run (data, training, calibration, evaluation)
 {metrics["total_seconds"]} s on {platform.machine()} CPU ({_cpus()} cores, shared with other jobs while
 measured).{stage} Reproduce: `stancewatch train --seed {cfg.seed} --steps {metrics["steps"]} \
---threads {threads} {f"--news-style-repeats {repeats} " if repeats else ""}{stage_options}--out DIR` (CPU \
+--threads {threads} {news_options}{stage_options}--out DIR` (CPU \
 float results can differ in the last digits with another thread count). Interrupted runs go on with \
 `--resume`.
 

@@ -139,15 +139,20 @@ def test_few_step_training_smoke_run(shared_dir: Path, tmp_path: Path) -> None:
     from processors.model import StanceModel, StanceQuery
     from processors.training.run import train
 
-    cfg = tiny_recipe()
+    cfg = tiny_recipe(news_style_files=None)  # every news-style file, which the card's command must say
     out = tmp_path / "smoke"
     metrics = train(cfg, shared_dir / "data", out)
     assert metrics["steps"] == 2
+    from processors.training import news_style
+
+    every_item = news_style.item_count()
+    assert metrics["news_style_items"] == every_item > news_style.item_count(news_style.TRAINED_FILES)
     assert metrics["mix"]["korea-news-style"] > 300  # type: ignore[index]
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "news_style*.jsonl" in card and "[Russia]" in card
     # the card's command reproduces the run: a second stage from the committed recipe's first
-    assert f"--news-style-repeats 1 --init-from {cfg.init_from} --learning-rate" in card
+    options = f"--news-style-repeats 1 --every-news-style-file --init-from {cfg.init_from} --learning-rate"
+    assert options in card
     assert "--version smoke --out DIR" in card
     size = sum(f.stat().st_size for f in out.iterdir())
     assert size < 25 * 1024 * 1024  # the limit for the committed artifact
