@@ -206,8 +206,9 @@ def calibrate(
     from processors.training.calibrate import recalibrate
     from processors.training.data import DataError
 
-    if precision not in ("auto", "fp32", "bf16"):
-        typer.echo(f"stancewatch model calibrate: --precision {precision}: use auto, fp32 or bf16", err=True)
+    if precision not in model.PRECISIONS:  # refused before the model is loaded
+        known = ", ".join(model.PRECISIONS)
+        typer.echo(f"stancewatch model calibrate: --precision {precision}: use one of {known}", err=True)
         raise typer.Exit(2)
     missing = [str(path) for path in news if not path.is_file()]
     if missing:

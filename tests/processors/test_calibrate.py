@@ -62,7 +62,7 @@ def test_an_unknown_precision_is_refused(tmp_path: Path) -> None:
     )
     assert (code, output.strip()) == (
         2,
-        "stancewatch model calibrate: --precision int4: use auto, fp32 or bf16",
+        "stancewatch model calibrate: --precision int4: use one of auto, fp32, bf16",
     )
 
 
